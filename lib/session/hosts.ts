@@ -1,0 +1,187 @@
+/**
+ * The connection string and the host list built from it.
+ *
+ * @module
+ */
+
+import { ConfigurationError } from "../errors.ts";
+import { validatePath } from "../paths.ts";
+
+/** One `host:port` entry of a connection string. */
+export interface HostAddress {
+  /** A name or an IP literal (IPv6 without brackets). */
+  host: string;
+  /** TCP port (default 2181). */
+  port: number;
+  /** The name this address was resolved from (what TLS verifies); `host` when not resolved. */
+  name?: string;
+}
+
+/** A parsed connection string. */
+export interface ConnectionString {
+  /** The hosts, in the order given. */
+  hosts: HostAddress[];
+  /** The chroot suffix, `""` when there is none. */
+  chroot: string;
+}
+
+/** ZooKeeper's default client port. */
+export const DEFAULT_PORT = 2181;
+
+/**
+ * Parses `"h1:2181,h2,[::1]:2182/app"`: a comma list of hosts (IPv6 in
+ * brackets, port 2181 when left out) and an optional chroot suffix.
+ *
+ * @example
+ * ```ts
+ * import { parseConnectionString } from "@zk/client";
+ * parseConnectionString("a:1,[::1]/app"); // {hosts: [{host:"a",port:1},{host:"::1",port:2181}], chroot:"/app"}
+ * ```
+ */
+export function parseConnectionString(value: string): ConnectionString {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigurationError("the connection string is empty");
+  }
+  let list = value.trim();
+  let chroot = "";
+  // The chroot starts at the first "/" (a bracketed IPv6 host has none).
+  const slash = list.indexOf("/");
+  if (slash >= 0) {
+    chroot = list.slice(slash);
+    list = list.slice(0, slash);
+    if (chroot === "/") chroot = "";
+    else {
+      try {
+        validatePath(chroot);
+      } catch (error) {
+        throw new ConfigurationError(`invalid chroot "${chroot}"`, { cause: error });
+      }
+    }
+  }
+  const hosts: HostAddress[] = [];
+  for (const raw of list.split(",")) {
+    const entry = raw.trim();
+    if (entry === "") continue;
+    hosts.push(parseHost(entry));
+  }
+  if (hosts.length === 0) throw new ConfigurationError(`no host in "${value}"`);
+  return { hosts, chroot };
+}
+
+function parseHost(entry: string): HostAddress {
+  let host: string;
+  let portText: string | undefined;
+  if (entry.startsWith("[")) {
+    const close = entry.indexOf("]");
+    if (close < 0) throw new ConfigurationError(`unclosed "[" in host "${entry}"`);
+    host = entry.slice(1, close);
+    const rest = entry.slice(close + 1);
+    if (rest !== "") {
+      if (!rest.startsWith(":")) throw new ConfigurationError(`bad host "${entry}"`);
+      portText = rest.slice(1);
+    }
+  } else {
+    const colon = entry.lastIndexOf(":");
+    if (colon >= 0 && entry.indexOf(":") !== colon) {
+      // An unbracketed IPv6 literal: no port.
+      host = entry;
+    } else if (colon >= 0) {
+      host = entry.slice(0, colon);
+      portText = entry.slice(colon + 1);
+    } else host = entry;
+  }
+  if (host === "") throw new ConfigurationError(`empty host name in "${entry}"`);
+  let port = DEFAULT_PORT;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+      throw new ConfigurationError(`bad port in host "${entry}"`);
+    }
+  }
+  return { host, port };
+}
+
+/**
+ * The round-robin host list a session walks through: names are resolved to
+ * all their addresses when the list is (re)built, the list is shuffled
+ * unless told otherwise, and each full unsuccessful pass is reported so the
+ * caller can back off.
+ */
+export class HostList {
+  readonly #configured: HostAddress[];
+  readonly #randomize: boolean;
+  readonly #resolve: ((host: string) => Promise<string[]>) | undefined;
+  #addresses: HostAddress[] = [];
+  #index = -1;
+  #lastGood = -1;
+
+  /** `resolve` turns a name into its addresses; without it names are used as given. */
+  constructor(
+    hosts: HostAddress[],
+    options: { randomize?: boolean; resolve?: (host: string) => Promise<string[]> } = {},
+  ) {
+    this.#configured = hosts;
+    this.#randomize = options.randomize ?? true;
+    this.#resolve = options.resolve;
+  }
+
+  /** How many hosts were configured. */
+  get configuredCount(): number {
+    return this.#configured.length;
+  }
+
+  /** How many addresses the list currently holds (at least the configured count once resolved). */
+  get size(): number {
+    return Math.max(this.#addresses.length, this.#configured.length);
+  }
+
+  /**
+   * The next address to try, and whether the list wrapped around (a full
+   * pass failed). Re-resolves names at the start of every pass.
+   */
+  async next(): Promise<{ address: HostAddress; wrapped: boolean }> {
+    let wrapped = false;
+    if (this.#addresses.length === 0 || this.#index + 1 >= this.#addresses.length) {
+      wrapped = this.#addresses.length > 0;
+      await this.#rebuild();
+      this.#index = -1;
+    }
+    this.#index++;
+    return { address: this.#addresses[this.#index], wrapped };
+  }
+
+  /** Records that the current address worked. */
+  markConnected(): void {
+    this.#lastGood = this.#index;
+  }
+
+  /** Index of the last address that worked (-1 if none). */
+  get lastGood(): number {
+    return this.#lastGood;
+  }
+
+  async #rebuild(): Promise<void> {
+    const out: HostAddress[] = [];
+    for (const { host, port } of this.#configured) {
+      let addresses: string[] = [host];
+      if (this.#resolve) {
+        try {
+          addresses = await this.#resolve(host);
+        } catch {
+          addresses = []; // unresolvable right now; try the others
+        }
+      }
+      for (const address of addresses) out.push({ host: address, port, name: host });
+    }
+    if (out.length === 0) out.push(...this.#configured);
+    if (this.#randomize) shuffle(out);
+    this.#addresses = out;
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+}

@@ -1,0 +1,1083 @@
+/**
+ * A ZooKeeper session over a series of connections: the handshake, xids and
+ * the in-order pending queue, one write per tick, pings and the read
+ * timeout, the host list and reconnects, session resume and expiry, auth and
+ * SASL replay, and watch re-registration. The public client is a thin layer
+ * of request encoders on top.
+ *
+ * @module
+ */
+
+import {
+  AuthFailedError,
+  ClientClosedError,
+  ConnectionLossError,
+  errorFromCode,
+  MarshallingError,
+  RequestTooLargeError,
+  SessionExpiredError,
+  ZooKeeperError,
+} from "../errors.ts";
+import { JuteReader } from "../jute/reader.ts";
+import { JuteWriter } from "../jute/writer.ts";
+import { OpCode, Xid } from "../jute/opcodes.ts";
+import { ErrorCode } from "../jute/error_codes.ts";
+import {
+  readConnectResponse,
+  readSetSASLResponse,
+  readWatcherEvent,
+  writeAuthPacket,
+  writeConnectRequest,
+  writeGetSASLRequest,
+  writeSetWatches,
+  writeSetWatches2,
+} from "../jute/records.ts";
+import { FrameDecoder } from "../transport/framing.ts";
+import type { TlsOptions, Transport, TransportConnection } from "../transport/types.ts";
+import type { EventType } from "../types.ts";
+import { KeeperState, State } from "../types.ts";
+import { type HostAddress, HostList } from "./hosts.ts";
+import { Deque } from "./queue.ts";
+import { batchWatchLists, WatchRegistry } from "./watches.ts";
+import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
+
+/** A console-like logger; every method is optional. */
+export interface Logger {
+  /** Chatty detail. */
+  debug?(...args: unknown[]): void;
+  /** Connection and session milestones. */
+  info?(...args: unknown[]): void;
+  /** Something went wrong but the client carries on. */
+  warn?(...args: unknown[]): void;
+  /** Something went wrong for good. */
+  error?(...args: unknown[]): void;
+}
+
+/** Reconnect pacing (kazoo's connection retry). */
+export interface ReconnectOptions {
+  /** Attempts before giving up; -1 for no limit (default -1). */
+  maxTries?: number;
+  /** First delay in ms (default 100). */
+  delay?: number;
+  /** Delay multiplier per failed attempt (default 2). */
+  backoff?: number;
+  /** Random extra delay, as a fraction of the delay (default 0.4). */
+  maxJitter?: number;
+  /** Longest delay in ms (default 5000). */
+  maxDelay?: number;
+}
+
+/** An auth credential replayed on every connection. */
+export interface AuthEntry {
+  /** Scheme, such as `digest`. */
+  scheme: string;
+  /** The credential bytes (for digest: `user:password`). */
+  credential: Uint8Array;
+}
+
+/** SASL settings. */
+export interface SaslOptions {
+  /** Only DIGEST-MD5 is supported. */
+  mechanism: "DIGEST-MD5";
+  /** User name. */
+  username: string;
+  /** Password. */
+  password: string;
+}
+
+/** What the session needs to run. */
+export interface SessionOptions {
+  /** The configured hosts. */
+  hosts: HostAddress[];
+  /** Shuffle the hosts (default true). */
+  randomizeHosts: boolean;
+  /** Requested session timeout, ms. */
+  sessionTimeout: number;
+  /** Per-attempt connect deadline, ms (default: session timeout / hosts). */
+  connectTimeout?: number;
+  /** Resume this session. */
+  sessionId?: bigint;
+  /** Password of the resumed session. */
+  sessionPassword?: Uint8Array;
+  /** Accept read-only servers. */
+  readOnly: boolean;
+  /** Credentials to send after every handshake. */
+  auth: AuthEntry[];
+  /** SASL credentials, run before anything else on every connection. */
+  sasl?: SaslOptions;
+  /** TLS settings, or undefined for plain TCP. */
+  tls?: TlsOptions;
+  /** How to open connections. */
+  transport: Transport;
+  /** Largest request frame the client sends, bytes. */
+  maxPacketSize: number;
+  /** Largest reply frame accepted, bytes. */
+  maxReplySize: number;
+  /** Reconnect pacing. */
+  reconnect: ReconnectOptions;
+  /** Maps server paths to client paths in watch events. */
+  toClientPath: (serverPath: string) => string;
+  /** Where to log. */
+  logger: Logger;
+}
+
+/** Decodes a reply: `err` is the reply header's code, `reader` is at the body. */
+export type ReplyDecoder<T> = (err: number, reader: JuteReader) => T;
+
+interface Request {
+  xid: number;
+  type: number;
+  encode: ((w: JuteWriter) => void) | undefined;
+  decode: ReplyDecoder<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Settled or given up by its caller: a late reply is matched and dropped. */
+  done: boolean;
+  path: string | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+interface Connection {
+  readonly transport: TransportConnection;
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly reader: ReadableStreamDefaultReader<Uint8Array[]>;
+  readonly out: JuteWriter;
+  readonly inflight: Deque<Request>;
+  readonly authWaiters: Deque<(err: number) => void>;
+  flushScheduled: boolean;
+  closed: boolean;
+  ready: boolean;
+  lastSend: number;
+  lastRecv: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  readTimeout: number;
+  ended: Promise<void>;
+  end: () => void;
+}
+
+const EARLY_FLUSH_BYTES = 32 * 1024;
+const EMPTY_PASSWORD = new Uint8Array(16);
+const EVENT_TYPES: Record<number, EventType> = {
+  1: "CREATED",
+  2: "DELETED",
+  3: "CHANGED",
+  4: "CHILD",
+};
+
+/**
+ * The session engine behind {@linkcode ZooKeeperClient}. Internal: its API
+ * may change between minor versions.
+ */
+export class Session {
+  readonly #options: SessionOptions;
+  readonly #hosts: HostList;
+  readonly watches: WatchRegistry;
+  readonly #listeners = new Set<(state: State) => void>();
+  readonly #waiting = new Deque<Request>();
+  readonly #closeController = new AbortController();
+
+  #conn: Connection | undefined;
+  #xid = 0;
+  #sessionId: bigint;
+  #password: Uint8Array;
+  #negotiatedTimeout = 0;
+  #lastZxid = 0n;
+  #state: State = State.LOST;
+  #keeperState: KeeperState = KeeperState.CONNECTING;
+  #serverReadOnly = false;
+  #seenReadWrite = false;
+  #remoteAddress: string | undefined;
+  #epoch = 0;
+  #auth: AuthEntry[];
+  #running: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #terminalError: ZooKeeperError | undefined;
+  #lostTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastError: unknown;
+  #connectedWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
+  #wake: (() => void) | undefined;
+
+  /** Builds a session; nothing happens until {@linkcode Session.start}. */
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.#hosts = new HostList(options.hosts, {
+      randomize: options.randomizeHosts,
+      resolve: options.transport.resolve?.bind(options.transport),
+    });
+    this.#sessionId = options.sessionId ?? 0n;
+    this.#password = options.sessionPassword ?? EMPTY_PASSWORD;
+    if (this.#sessionId !== 0n) this.#seenReadWrite = true;
+    this.#auth = [...options.auth];
+    this.watches = new WatchRegistry(
+      options.toClientPath,
+      (e) => this.#log("warn", "a watcher threw", e),
+    );
+  }
+
+  /** kazoo's state. */
+  get state(): State {
+    return this.#state;
+  }
+  /** The Java client's state. */
+  get keeperState(): KeeperState {
+    return this.#keeperState;
+  }
+  /** The current session id (0 before the first handshake and after expiry). */
+  get sessionId(): bigint {
+    return this.#sessionId;
+  }
+  /** The current session's password. */
+  get sessionPassword(): Uint8Array {
+    return this.#password.slice();
+  }
+  /** The session timeout the server granted, ms (0 before the first handshake). */
+  get negotiatedTimeout(): number {
+    return this.#negotiatedTimeout;
+  }
+  /** True when connected to a read-only server. */
+  get readOnly(): boolean {
+    return this.#serverReadOnly && this.#conn?.ready === true;
+  }
+  /** The highest zxid seen in a reply. */
+  get lastZxid(): bigint {
+    return this.#lastZxid;
+  }
+  /** `host:port` of the server currently connected to. */
+  get connectedAddress(): string | undefined {
+    return this.#conn?.ready ? this.#remoteAddress : undefined;
+  }
+  /** True once closed (or failed for good). */
+  get closed(): boolean {
+    return this.#closing !== undefined || this.#terminalError !== undefined;
+  }
+
+  /** Adds a state listener. */
+  addListener(listener: (state: State) => void): void {
+    this.#listeners.add(listener);
+  }
+  /** Removes a state listener. */
+  removeListener(listener: (state: State) => void): void {
+    this.#listeners.delete(listener);
+  }
+
+  /** Starts connecting; resolves once connected, rejects on `signal` or a terminal error. */
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.#closing) return Promise.reject(new ClientClosedError());
+    if (!this.#running) this.#running = this.#run();
+    return this.waitConnected(signal);
+  }
+
+  /** Resolves when the session is connected (at once if it is). */
+  waitConnected(signal?: AbortSignal): Promise<void> {
+    if (this.#conn?.ready) return Promise.resolve();
+    if (this.#terminalError) return Promise.reject(this.#terminalError);
+    if (this.#closing) return Promise.reject(new ClientClosedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (e: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      };
+      const onAbort = () => {
+        this.#connectedWaiters.delete(waiter);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#connectedWaiters.add(waiter);
+    });
+  }
+
+  /** The last connection error, for messages. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /**
+   * Sends a request and resolves with `decode`'s result. While the session
+   * is disconnected the request waits (bounded by `signal` and the session).
+   */
+  submit<T>(
+    type: number,
+    encode: ((w: JuteWriter) => void) | undefined,
+    decode: ReplyDecoder<T>,
+    options: { signal?: AbortSignal; path?: string } = {},
+  ): Promise<T> {
+    if (this.#terminalError) return Promise.reject(this.#terminalError);
+    if (this.#closing) {
+      return Promise.reject(new ClientClosedError(undefined, { path: options.path }));
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const request: Request = {
+        xid: 0,
+        type,
+        encode,
+        decode: decode as ReplyDecoder<unknown>,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        done: false,
+        path: options.path,
+        cleanup: undefined,
+      };
+      if (signal) {
+        const onAbort = () => {
+          if (request.done) return;
+          request.done = true;
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        request.cleanup = () => signal.removeEventListener("abort", onAbort);
+      }
+      const conn = this.#conn;
+      try {
+        if (conn?.ready) this.#write(conn, request);
+        else {
+          this.#checkSize(request);
+          this.#waiting.push(request);
+        }
+      } catch (error) {
+        this.#settle(request, error, true);
+      }
+    });
+  }
+
+  /** Adds a credential: sent now if connected (resolving on the server's answer) and on every reconnect. */
+  async addAuth(entry: AuthEntry, signal?: AbortSignal): Promise<void> {
+    if (this.#terminalError) throw this.#terminalError;
+    if (this.#closing) throw new ClientClosedError();
+    await this.waitConnected(signal);
+    const conn = this.#conn;
+    if (!conn) throw new ConnectionLossError("disconnected while adding auth");
+    const err = await this.#sendAuth(conn, entry, signal);
+    if (err !== 0) {
+      throw errorFromCode(err, { path: undefined });
+    }
+    this.#auth.push(entry);
+  }
+
+  /**
+   * Closes the session: sends closeSession when connected (so ephemeral
+   * nodes go at once), fails what is pending with {@linkcode ClientClosedError},
+   * and releases the socket and timers. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) this.#closing = this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const conn = this.#conn;
+    if (conn?.ready && this.#terminalError === undefined) {
+      const timeout = Math.min(Math.max(this.#negotiatedTimeout / 3, 200), 2000);
+      const signal = AbortSignal.any([this.#closeController.signal]);
+      const timer = setTimeout(() => conn.transport.close(), timeout);
+      try {
+        const request: Request = {
+          xid: 0,
+          type: OpCode.closeSession,
+          encode: undefined,
+          decode: () => undefined,
+          resolve: () => {},
+          reject: () => {},
+          done: false,
+          path: undefined,
+          cleanup: undefined,
+        };
+        const done = new Promise<void>((resolve) => {
+          request.resolve = () => resolve();
+          request.reject = () => resolve();
+        });
+        this.#write(conn, request);
+        await Promise.race([done, conn.ended]);
+      } catch {
+        /* closing anyway */
+      } finally {
+        clearTimeout(timer);
+        void signal;
+      }
+    }
+    this.#closeController.abort(new ClientClosedError());
+    this.#wake?.();
+    const closedError = new ClientClosedError();
+    if (this.#conn) this.#drop(this.#conn, closedError);
+    this.#failWaiting(closedError);
+    this.#clearLostTimer();
+    this.watches.notifyState(KeeperState.CLOSED, { dropOneShot: true, dropPersistent: true });
+    this.#setState(KeeperState.CLOSED, State.LOST);
+    for (const w of this.#connectedWaiters) w.reject(closedError);
+    this.#connectedWaiters.clear();
+    await this.#running;
+  }
+
+  // ---- the connection loop ------------------------------------------------
+
+  async #run(): Promise<void> {
+    const closeSignal = this.#closeController.signal;
+    let failures = 0;
+    const reconnect = this.#options.reconnect;
+    const maxTries = reconnect.maxTries ?? -1;
+    while (!closeSignal.aborted && this.#terminalError === undefined) {
+      if (failures > 0) {
+        if (maxTries >= 0 && failures >= maxTries) {
+          this.#fail(
+            new ConnectionLossError(`gave up after ${failures} connection attempts`, {
+              cause: this.#lastError,
+            }),
+          );
+          return;
+        }
+        await this.#sleep(this.#backoffDelay(failures));
+        if (closeSignal.aborted) return;
+      }
+      let address: HostAddress;
+      try {
+        ({ address } = await this.#hosts.next());
+      } catch (error) {
+        this.#lastError = error;
+        failures++;
+        continue;
+      }
+      let conn: Connection | undefined;
+      try {
+        conn = await this.#open(address);
+      } catch (error) {
+        if (closeSignal.aborted) return;
+        this.#lastError = error;
+        this.#log("debug", `connect to ${address.host}:${address.port} failed`, error);
+        if (error instanceof AuthFailedError) {
+          this.#fail(error);
+          return;
+        }
+        failures++;
+        continue;
+      }
+      if (conn === undefined) continue; // expired: a new session right away
+      failures = 0;
+      await conn.ended;
+      if (!closeSignal.aborted) failures = 1; // a short random pause before the next attempt
+    }
+  }
+
+  #backoffDelay(failures: number): number {
+    const r = this.#options.reconnect;
+    const base = Math.min(
+      (r.delay ?? 100) * Math.pow(r.backoff ?? 2, Math.max(0, failures - 1)),
+      r.maxDelay ?? 5000,
+    );
+    return base * (1 + Math.random() * (r.maxJitter ?? 0.4)) * (failures === 1 ? Math.random() : 1);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  /**
+   * Opens one connection and runs the handshake and the priming (SASL, auth,
+   * watches). Resolves with the live connection, or `undefined` when the
+   * server said the session expired.
+   */
+  async #open(address: HostAddress): Promise<Connection | undefined> {
+    const options = this.#options;
+    const timeoutMs = options.connectTimeout ??
+      Math.max(
+        (this.#negotiatedTimeout || options.sessionTimeout) / Math.max(this.#hosts.size, 1),
+        500,
+      );
+    const attempt = new AbortController();
+    const signal = AbortSignal.any([attempt.signal, this.#closeController.signal]);
+    const timer = setTimeout(
+      () =>
+        attempt.abort(
+          new ConnectionLossError(
+            `no session with ${address.host}:${address.port} within ${Math.round(timeoutMs)} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+    let transport: TransportConnection | undefined;
+    try {
+      const tls = options.tls
+        ? { ...options.tls, hostname: options.tls.hostname ?? address.name ?? address.host }
+        : undefined;
+      transport = await options.transport.connect(address.host, address.port, { tls, signal });
+      const t = transport;
+      const onAbort = () => t.close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        return await this.#handshake(transport, signal);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    } catch (error) {
+      transport?.close();
+      if (attempt.signal.aborted && !(error instanceof ZooKeeperError)) throw attempt.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #handshake(
+    transport: TransportConnection,
+    signal: AbortSignal,
+  ): Promise<Connection | undefined> {
+    const options = this.#options;
+    const frames = transport.readable.pipeThrough(new FrameDecoder(options.maxReplySize));
+    const reader = frames.getReader();
+    const writer = transport.writable.getWriter();
+    const epoch = this.#epoch;
+    const resume = this.#sessionId !== 0n && (this.#seenReadWrite || !this.#serverReadOnly);
+    const sentSessionId = resume ? this.#sessionId : 0n;
+    const w = new JuteWriter(64);
+    const start = w.beginFrame();
+    writeConnectRequest(w, {
+      protocolVersion: 0,
+      lastZxidSeen: this.#lastZxid,
+      timeOut: options.sessionTimeout,
+      sessionId: sentSessionId,
+      passwd: resume ? this.#password : EMPTY_PASSWORD,
+      readOnly: options.readOnly,
+    });
+    w.endFrame(start);
+    const abandon = (error: unknown): never => {
+      reader.cancel().catch(() => {});
+      writer.abort().catch(() => {});
+      transport.close();
+      throw error;
+    };
+    // Write nothing else until the answer is in: if the server answers
+    // "expired" and closes, more bytes could make it reset the connection
+    // before we read that answer.
+    await writer.write(w.take()).catch((e) =>
+      abandon(
+        signal.aborted ? signal.reason : new ConnectionLossError("write failed", { cause: e }),
+      )
+    );
+    let first: Uint8Array[] | undefined;
+    try {
+      const { value, done } = await reader.read();
+      if (done) {
+        throw new ConnectionLossError(
+          `${transport.remoteAddress} closed the connection during the handshake` +
+            (options.readOnly ? "" : " (it may be read-only, or behind our last zxid)"),
+        );
+      }
+      first = value;
+    } catch (error) {
+      abandon(signal.aborted ? signal.reason : error);
+    }
+    const frames0 = first as Uint8Array[];
+    let response;
+    try {
+      const r = new JuteReader(frames0[0]);
+      response = readConnectResponse(r);
+    } catch (error) {
+      abandon(error);
+    }
+    if (!response) return abandon(new MarshallingError("empty handshake reply"));
+    if (epoch !== this.#epoch) {
+      // The session was declared lost while this handshake was in flight.
+      return abandon(new ConnectionLossError("session changed during the handshake"));
+    }
+    if (response.timeOut <= 0) {
+      reader.cancel().catch(() => {});
+      writer.abort().catch(() => {});
+      transport.close();
+      this.#expire(new SessionExpiredError("the server says the session expired"));
+      return undefined;
+    }
+    const newSession = sentSessionId === 0n || response.sessionId !== this.#sessionId;
+    this.#sessionId = response.sessionId;
+    this.#password = (response.passwd ?? EMPTY_PASSWORD).slice();
+    this.#negotiatedTimeout = response.timeOut;
+    this.#serverReadOnly = response.readOnly === true;
+    if (!this.#serverReadOnly) this.#seenReadWrite = true;
+    this.#remoteAddress = transport.remoteAddress;
+    this.#hosts.markConnected();
+    this.#clearLostTimer();
+
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => end = resolve);
+    const now = performance.now();
+    const conn: Connection = {
+      transport,
+      writer,
+      reader,
+      out: new JuteWriter(16 * 1024),
+      inflight: new Deque(),
+      authWaiters: new Deque(),
+      flushScheduled: false,
+      closed: false,
+      ready: false,
+      lastSend: now,
+      lastRecv: now,
+      timer: undefined,
+      readTimeout: (response.timeOut * 2) / 3,
+      ended,
+      end,
+    };
+    this.#conn = conn;
+    this.#scheduleTick(conn);
+    void this.#readLoop(conn, frames0.slice(1));
+    try {
+      await this.#prime(conn, signal);
+    } catch (error) {
+      this.#drop(conn, error);
+      if (error instanceof AuthFailedError) throw error;
+      throw error;
+    }
+    if (conn.closed) throw this.#lastError ?? new ConnectionLossError("closed while priming");
+    conn.ready = true;
+    this.#log(
+      "info",
+      `connected to ${transport.remoteAddress}, session 0x${this.#sessionId.toString(16)}` +
+        `${newSession ? " (new)" : ""}, timeout ${this.#negotiatedTimeout} ms` +
+        `${this.#serverReadOnly ? ", read-only" : ""}`,
+    );
+    // Queued requests go out after auth and the watch re-registration.
+    let queued: Request | undefined;
+    while ((queued = this.#waiting.shift()) !== undefined) {
+      if (queued.done) continue;
+      try {
+        this.#write(conn, queued);
+      } catch (error) {
+        this.#settle(queued, error, true);
+      }
+    }
+    this.#setState(
+      this.#serverReadOnly ? KeeperState.CONNECTED_RO : KeeperState.CONNECTED,
+      State.CONNECTED,
+    );
+    this.watches.notifyState(this.#keeperState);
+    for (const w of this.#connectedWaiters) w.resolve();
+    this.#connectedWaiters.clear();
+    return conn;
+  }
+
+  async #prime(conn: Connection, signal: AbortSignal): Promise<void> {
+    const sasl = this.#options.sasl;
+    if (sasl) await this.#saslAuthenticate(conn, sasl, signal);
+    // Credentials before anything else; wait for the answers so that
+    // "connected" means "authenticated".
+    const answers = this.#auth.map((entry) => this.#sendAuth(conn, entry, signal));
+    for (const err of await Promise.all(answers)) {
+      if (err === ErrorCode.AUTH_FAILED) {
+        throw new AuthFailedError("the server rejected the credentials");
+      }
+    }
+    // Re-register watches: SetWatches for plain lists (pre-3.6 servers), SetWatches2 otherwise.
+    const lists = this.watches.lists();
+    for (const batch of batchWatchLists(lists)) {
+      const persistent = batch.persistent.length > 0 || batch.recursive.length > 0;
+      const zxid = this.#lastZxid;
+      const request = this.#internalRequest(
+        persistent ? OpCode.setWatches2 : OpCode.setWatches,
+        (w) => {
+          if (persistent) {
+            writeSetWatches2(w, {
+              relativeZxid: zxid,
+              dataWatches: batch.data,
+              existWatches: batch.exist,
+              childWatches: batch.child,
+              persistentWatches: batch.persistent,
+              persistentRecursiveWatches: batch.recursive,
+            });
+          } else {
+            writeSetWatches(w, {
+              relativeZxid: zxid,
+              dataWatches: batch.data,
+              existWatches: batch.exist,
+              childWatches: batch.child,
+            });
+          }
+        },
+        (err) => {
+          if (err !== 0) this.#log("warn", `re-registering watches failed with code ${err}`);
+        },
+      );
+      this.#write(conn, request.request);
+    }
+  }
+
+  async #saslAuthenticate(conn: Connection, sasl: SaslOptions, signal: AbortSignal): Promise<void> {
+    const client = new DigestMd5Client({ username: sasl.username, password: sasl.password });
+    let token: Uint8Array = client.initialResponse();
+    for (let round = 0; round < 10; round++) {
+      const { request, promise } = this.#internalRequest(
+        OpCode.sasl,
+        (w) => writeGetSASLRequest(w, { token }),
+        (err, r) => {
+          if (err !== 0) {
+            throw new AuthFailedError(`SASL authentication failed (server code ${err})`);
+          }
+          return readSetSASLResponse(r).token ?? new Uint8Array(0);
+        },
+      );
+      this.#write(conn, request);
+      const challenge = await abortable(promise, signal);
+      token = client.evaluateChallenge(challenge);
+      if (client.complete) return;
+    }
+    throw new AuthFailedError("SASL exchange did not complete");
+  }
+
+  #sendAuth(conn: Connection, entry: AuthEntry, signal?: AbortSignal): Promise<number> {
+    const promise = new Promise<number>((resolve) => conn.authWaiters.push(resolve));
+    const out = conn.out;
+    const start = out.beginFrame();
+    out.int(Xid.AUTH);
+    out.int(OpCode.auth);
+    writeAuthPacket(out, { type: 0, scheme: entry.scheme, auth: entry.credential });
+    out.endFrame(start);
+    this.#scheduleFlush(conn);
+    return signal ? abortable(promise, signal) : promise;
+  }
+
+  #internalRequest<T>(
+    type: number,
+    encode: (w: JuteWriter) => void,
+    decode: ReplyDecoder<T>,
+  ): { request: Request; promise: Promise<T> } {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res as (v: unknown) => void;
+      reject = rej;
+    });
+    promise.catch(() => {});
+    return {
+      request: {
+        xid: 0,
+        type,
+        encode,
+        decode: decode as ReplyDecoder<unknown>,
+        resolve,
+        reject,
+        done: false,
+        path: undefined,
+        cleanup: undefined,
+      },
+      promise,
+    };
+  }
+
+  // ---- writing ------------------------------------------------------------
+
+  #nextXid(): number {
+    this.#xid = this.#xid >= 0x7fffffff ? 1 : this.#xid + 1;
+    return this.#xid;
+  }
+
+  #checkSize(request: Request): void {
+    if (!request.encode) return;
+    const w = new JuteWriter(256);
+    const start = w.beginFrame();
+    w.int(0);
+    w.int(request.type);
+    request.encode(w);
+    const length = w.endFrame(start);
+    if (length > this.#options.maxPacketSize) {
+      throw new RequestTooLargeError(length, this.#options.maxPacketSize, { path: request.path });
+    }
+  }
+
+  #write(conn: Connection, request: Request): void {
+    const out = conn.out;
+    const start = out.beginFrame();
+    const xid = this.#nextXid();
+    out.int(xid);
+    out.int(request.type);
+    try {
+      request.encode?.(out);
+    } catch (error) {
+      out.truncate(start);
+      throw error;
+    }
+    const length = out.endFrame(start);
+    if (length > this.#options.maxPacketSize) {
+      out.truncate(start);
+      throw new RequestTooLargeError(length, this.#options.maxPacketSize, { path: request.path });
+    }
+    request.xid = xid;
+    conn.inflight.push(request);
+    if (out.length >= EARLY_FLUSH_BYTES) this.#flush(conn);
+    else this.#scheduleFlush(conn);
+  }
+
+  #scheduleFlush(conn: Connection): void {
+    if (conn.flushScheduled) return;
+    conn.flushScheduled = true;
+    queueMicrotask(() => this.#flush(conn));
+  }
+
+  #flush(conn: Connection): void {
+    conn.flushScheduled = false;
+    if (conn.closed || conn.out.length === 0) return;
+    const bytes = conn.out.take();
+    conn.lastSend = performance.now();
+    conn.writer.write(bytes).catch((error) =>
+      this.#drop(conn, new ConnectionLossError("write failed", { cause: error }))
+    );
+  }
+
+  #sendPing(conn: Connection): void {
+    const out = conn.out;
+    const start = out.beginFrame();
+    out.int(Xid.PING);
+    out.int(OpCode.ping);
+    out.endFrame(start);
+    this.#flush(conn);
+  }
+
+  // ---- timers -------------------------------------------------------------
+
+  /**
+   * One timer per connection: it drops a connection silent for longer than
+   * the read timeout (2/3 of the session timeout), and pings after half of
+   * that without a write, so an idle but healthy connection is never silent.
+   */
+  #scheduleTick(conn: Connection): void {
+    const now = performance.now();
+    const readDeadline = conn.lastRecv + conn.readTimeout;
+    const pingAt = conn.lastSend + conn.readTimeout / 2;
+    const next = Math.max(Math.min(readDeadline, pingAt) - now, 1);
+    conn.timer = setTimeout(() => this.#tick(conn), next);
+  }
+
+  #tick(conn: Connection): void {
+    conn.timer = undefined;
+    if (conn.closed) return;
+    const now = performance.now();
+    if (now - conn.lastRecv >= conn.readTimeout) {
+      this.#drop(
+        conn,
+        new ConnectionLossError(
+          `nothing from ${conn.transport.remoteAddress} for ${Math.round(now - conn.lastRecv)} ms`,
+        ),
+      );
+      return;
+    }
+    if (now - conn.lastSend >= conn.readTimeout / 2) this.#sendPing(conn);
+    this.#scheduleTick(conn);
+  }
+
+  #clearLostTimer(): void {
+    if (this.#lostTimer !== undefined) clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
+  }
+
+  // ---- reading ------------------------------------------------------------
+
+  async #readLoop(conn: Connection, pending: Uint8Array[]): Promise<void> {
+    try {
+      for (const frame of pending) this.#handleFrame(conn, frame);
+      while (!conn.closed) {
+        const { value, done } = await conn.reader.read();
+        if (done) {
+          throw new ConnectionLossError(`${conn.transport.remoteAddress} closed the connection`);
+        }
+        if (conn.closed) return;
+        conn.lastRecv = performance.now();
+        for (let i = 0; i < value.length; i++) this.#handleFrame(conn, value[i]);
+      }
+    } catch (error) {
+      this.#drop(
+        conn,
+        error instanceof ZooKeeperError
+          ? error
+          : new ConnectionLossError(`connection to ${conn.transport.remoteAddress} failed`, {
+            cause: error,
+          }),
+      );
+    }
+  }
+
+  #handleFrame(conn: Connection, frame: Uint8Array): void {
+    const r = new JuteReader(frame);
+    const xid = r.int();
+    const zxid = r.long();
+    const err = r.int();
+    if (xid === Xid.NOTIFICATION) {
+      const event = readWatcherEvent(r);
+      const type = EVENT_TYPES[event.type];
+      if (type === undefined) return;
+      this.watches.notify(type, event.path ?? "/", this.#keeperState, event.zxid ?? zxid);
+      return;
+    }
+    if (xid === Xid.PING) return;
+    if (xid === Xid.AUTH) {
+      const waiter = conn.authWaiters.shift();
+      waiter?.(err);
+      if (err === ErrorCode.AUTH_FAILED && !waiter) {
+        throw new AuthFailedError("the server rejected the credentials");
+      }
+      return;
+    }
+    const request = conn.inflight.shift();
+    if (request === undefined || request.xid !== xid) {
+      if (request) conn.inflight.push(request); // failed below with the rest
+      throw new MarshallingError(
+        `reply xid ${xid} does not match the next pending request (${request?.xid ?? "none"})`,
+      );
+    }
+    if (zxid > this.#lastZxid) this.#lastZxid = zxid;
+    if (request.done) return;
+    let value: unknown;
+    try {
+      value = request.decode(err, r);
+    } catch (error) {
+      this.#settle(request, error, true);
+      // A body that does not decode breaks the protocol; a server error code does not.
+      if (err === 0 && error instanceof MarshallingError) throw error;
+      return;
+    }
+    this.#settle(request, value, false);
+  }
+
+  #settle(request: Request, value: unknown, failed: boolean): void {
+    if (request.done) return;
+    request.done = true;
+    request.cleanup?.();
+    if (failed) request.reject(value);
+    else request.resolve(value);
+  }
+
+  // ---- losing connections and sessions ------------------------------------
+
+  /** Ends a connection: fails what it had in flight and moves to SUSPENDED. */
+  #drop(conn: Connection, error: unknown): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    if (conn.timer !== undefined) clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.reader.cancel().catch(() => {});
+    conn.writer.abort().catch(() => {});
+    conn.transport.close();
+    this.#lastError = error;
+    const wasReady = conn.ready;
+    conn.ready = false;
+    const lossError = error instanceof ZooKeeperError &&
+        (error instanceof ClientClosedError || error instanceof SessionExpiredError ||
+          error instanceof AuthFailedError)
+      ? error
+      : new ConnectionLossError(
+        `connection to ${conn.transport.remoteAddress} lost before the reply`,
+        { cause: error },
+      );
+    for (const request of conn.inflight.drain()) this.#settle(request, lossError, true);
+    for (const waiter of conn.authWaiters.drain()) waiter(ErrorCode.CONNECTION_LOSS);
+    if (this.#conn === conn) this.#conn = undefined;
+    if (wasReady && this.#closeController.signal.aborted === false) {
+      this.#log("info", `disconnected from ${conn.transport.remoteAddress}`, error);
+      this.#setState(KeeperState.CONNECTING, State.SUSPENDED);
+      this.watches.notifyState(KeeperState.CONNECTING);
+      this.#startLostTimer();
+    }
+    conn.end();
+  }
+
+  /**
+   * After one negotiated timeout spent disconnected the server has expired
+   * the session: say so on our own clock rather than wait for a server.
+   */
+  #startLostTimer(): void {
+    this.#clearLostTimer();
+    if (this.#sessionId === 0n) return;
+    const timeout = this.#negotiatedTimeout || this.#options.sessionTimeout;
+    this.#lostTimer = setTimeout(() => {
+      this.#lostTimer = undefined;
+      if (this.#conn?.ready || this.closed) return;
+      this.#expire(
+        new SessionExpiredError(`disconnected for longer than the session timeout (${timeout} ms)`),
+      );
+    }, timeout);
+  }
+
+  /** The session is gone: LOST, fail what is pending, start over with a new one. */
+  #expire(error: SessionExpiredError): void {
+    this.#epoch++;
+    this.#clearLostTimer();
+    this.#log("warn", `session 0x${this.#sessionId.toString(16)} expired: ${error.message}`);
+    this.#sessionId = 0n;
+    this.#password = EMPTY_PASSWORD;
+    this.#negotiatedTimeout = 0;
+    this.#failWaiting(error);
+    this.watches.notifyState(KeeperState.EXPIRED_SESSION, { dropOneShot: true });
+    this.#setState(KeeperState.EXPIRED_SESSION, State.LOST);
+  }
+
+  /** A terminal failure (auth failed, retries exhausted): fail everything and stop. */
+  #fail(error: ZooKeeperError): void {
+    if (this.#terminalError) return;
+    this.#terminalError = error;
+    this.#clearLostTimer();
+    this.#failWaiting(error);
+    if (this.#conn) this.#drop(this.#conn, error);
+    this.watches.notifyState(
+      error instanceof AuthFailedError ? KeeperState.AUTH_FAILED : KeeperState.CLOSED,
+      { dropOneShot: true, dropPersistent: true },
+    );
+    this.#setState(
+      error instanceof AuthFailedError ? KeeperState.AUTH_FAILED : KeeperState.CLOSED,
+      State.LOST,
+    );
+    for (const w of this.#connectedWaiters) w.reject(error);
+    this.#connectedWaiters.clear();
+  }
+
+  #failWaiting(error: unknown): void {
+    let request: Request | undefined;
+    while ((request = this.#waiting.shift()) !== undefined) this.#settle(request, error, true);
+  }
+
+  #setState(keeperState: KeeperState, state: State): void {
+    this.#keeperState = keeperState;
+    if (state === this.#state && state !== State.LOST) return;
+    if (state === this.#state) return;
+    this.#state = state;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.#log("warn", "a state listener threw", error);
+      }
+    }
+  }
+
+  #log(level: keyof Logger, ...args: unknown[]): void {
+    this.#options.logger[level]?.(...args);
+  }
+}
+
+/** Rejects with `signal.reason` when `signal` aborts first. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

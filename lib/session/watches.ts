@@ -1,0 +1,217 @@
+/**
+ * The client's side of ZooKeeper watches: which local callbacks a server
+ * notification fires (the Java client's `ZKWatchManager.materialize` table),
+ * keyed by server path, and the lists re-sent with `SetWatches2` after a
+ * reconnect.
+ *
+ * @module
+ */
+
+import type { EventType, KeeperState, WatchedEvent, Watcher } from "../types.ts";
+
+/** The kinds of watch the server keeps. */
+export type WatchKind = "data" | "exist" | "child" | "persistent" | "recursive";
+
+/** The five path lists of a `SetWatches2` request (server paths). */
+export interface WatchLists {
+  /** One-shot data watches (`get`, `exists` on an existing node). */
+  data: string[];
+  /** One-shot exists watches on missing nodes. */
+  exist: string[];
+  /** One-shot child watches. */
+  child: string[];
+  /** Persistent watches. */
+  persistent: string[];
+  /** Persistent recursive watches. */
+  recursive: string[];
+}
+
+const KINDS: readonly WatchKind[] = ["data", "exist", "child", "persistent", "recursive"];
+
+/** Maps a server path to the client's path (chroot stripped). */
+export type PathMapper = (serverPath: string) => string;
+
+/**
+ * All registered watches. Registration happens when a reply arrives (a watch
+ * exists only once the server confirmed it); a notification consumes the
+ * one-shot watches it fires.
+ */
+export class WatchRegistry {
+  readonly #maps: Record<WatchKind, Map<string, Set<Watcher>>> = {
+    data: new Map(),
+    exist: new Map(),
+    child: new Map(),
+    persistent: new Map(),
+    recursive: new Map(),
+  };
+  readonly #toClient: PathMapper;
+  readonly #onError: (error: unknown) => void;
+
+  /** `toClient` strips the chroot; `onError` receives listener exceptions. */
+  constructor(toClient: PathMapper, onError: (error: unknown) => void) {
+    this.#toClient = toClient;
+    this.#onError = onError;
+  }
+
+  /** Adds `watcher` for `serverPath`. */
+  add(kind: WatchKind, serverPath: string, watcher: Watcher): void {
+    const map = this.#maps[kind];
+    let set = map.get(serverPath);
+    if (!set) map.set(serverPath, set = new Set());
+    set.add(watcher);
+  }
+
+  /**
+   * Removes `watcher` (or every watcher when omitted) of `kind` at
+   * `serverPath`; returns how many were removed.
+   */
+  remove(kind: WatchKind, serverPath: string, watcher?: Watcher): number {
+    const map = this.#maps[kind];
+    const set = map.get(serverPath);
+    if (!set) return 0;
+    if (watcher === undefined) {
+      map.delete(serverPath);
+      return set.size;
+    }
+    if (!set.delete(watcher)) return 0;
+    if (set.size === 0) map.delete(serverPath);
+    return 1;
+  }
+
+  /** How many watchers of `kind` are registered at `serverPath`. */
+  count(kind: WatchKind, serverPath: string): number {
+    return this.#maps[kind].get(serverPath)?.size ?? 0;
+  }
+
+  /** True when no watch of any kind is registered. */
+  get empty(): boolean {
+    return KINDS.every((k) => this.#maps[k].size === 0);
+  }
+
+  /** The paths to re-register after a reconnect. */
+  lists(): WatchLists {
+    return {
+      data: [...this.#maps.data.keys()],
+      exist: [...this.#maps.exist.keys()],
+      child: [...this.#maps.child.keys()],
+      persistent: [...this.#maps.persistent.keys()],
+      recursive: [...this.#maps.recursive.keys()],
+    };
+  }
+
+  /**
+   * Delivers a server notification: fires and consumes the one-shot watches
+   * it triggers, and fires the persistent ones (recursive watches on the
+   * path and every ancestor, except for child events, which the server only
+   * sends to recursive watchers because of some other child watch).
+   */
+  notify(type: EventType, serverPath: string, state: KeeperState, zxid: bigint): void {
+    const fired = new Set<Watcher>();
+    const take = (kind: WatchKind) => {
+      const map = this.#maps[kind];
+      const set = map.get(serverPath);
+      if (!set) return;
+      map.delete(serverPath);
+      for (const w of set) fired.add(w);
+    };
+    switch (type) {
+      case "CREATED":
+      case "CHANGED":
+        take("data");
+        take("exist");
+        break;
+      case "DELETED":
+        take("data");
+        take("exist");
+        take("child");
+        break;
+      case "CHILD":
+        take("child");
+        break;
+      default:
+        return;
+    }
+    const persistent = this.#maps.persistent.get(serverPath);
+    if (persistent) { for (const w of persistent) fired.add(w); }
+    if (type !== "CHILD" && this.#maps.recursive.size > 0) {
+      let p = serverPath;
+      while (true) {
+        const set = this.#maps.recursive.get(p);
+        if (set) { for (const w of set) fired.add(w); }
+        if (p === "/") break;
+        const i = p.lastIndexOf("/");
+        p = i <= 0 ? "/" : p.slice(0, i);
+      }
+    }
+    if (fired.size === 0) return;
+    const event: WatchedEvent = { type, state, path: this.#toClient(serverPath), zxid };
+    for (const w of fired) this.#call(w, event);
+  }
+
+  /**
+   * Tells persistent watchers about a connection-state change (a `NONE`
+   * event, since the server may have dropped events meanwhile). With
+   * `dropOneShot` (session expired or closed) the one-shot watches are also
+   * told, once, and forgotten; with `dropPersistent` the persistent ones too.
+   */
+  notifyState(
+    state: KeeperState,
+    options: { dropOneShot?: boolean; dropPersistent?: boolean } = {},
+  ): void {
+    const calls: Array<[Watcher, string]> = [];
+    const visit = (kind: WatchKind, drop: boolean) => {
+      const map = this.#maps[kind];
+      for (const [path, set] of map) for (const w of set) calls.push([w, path]);
+      if (drop) map.clear();
+    };
+    if (options.dropOneShot) {
+      visit("data", true);
+      visit("exist", true);
+      visit("child", true);
+    }
+    visit("persistent", options.dropPersistent ?? false);
+    visit("recursive", options.dropPersistent ?? false);
+    const seen = new Set<Watcher>();
+    for (const [w, path] of calls) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      this.#call(w, { type: "NONE", state, path: this.#toClient(path), zxid: -1n });
+    }
+  }
+
+  #call(watcher: Watcher, event: WatchedEvent): void {
+    try {
+      const result = watcher(event);
+      if (result instanceof Promise) result.catch(this.#onError);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+}
+
+/**
+ * Splits watch lists into `SetWatches2` batches whose summed path lengths
+ * stay under `limit` characters (ZooKeeper's 128 KiB), so no packet passes
+ * the server's buffer limit.
+ */
+export function batchWatchLists(lists: WatchLists, limit = 128 * 1024): WatchLists[] {
+  const batches: WatchLists[] = [];
+  let current: WatchLists = { data: [], exist: [], child: [], persistent: [], recursive: [] };
+  let size = 0;
+  let any = false;
+  for (const kind of KINDS) {
+    for (const path of lists[kind]) {
+      if (any && size + path.length > limit) {
+        batches.push(current);
+        current = { data: [], exist: [], child: [], persistent: [], recursive: [] };
+        size = 0;
+        any = false;
+      }
+      current[kind].push(path);
+      size += path.length;
+      any = true;
+    }
+  }
+  if (any) batches.push(current);
+  return batches;
+}
