@@ -310,3 +310,22 @@ Deno.test("decoders stop at the frame's end even when the input goes on", () => 
   assert.throws(() => readGetChildrenResponse(r), MarshallingError);
   assert.deepEqual(readGetChildrenResponse(new JuteReader(bytes, 0, 9)), { children: ["a"] });
 });
+
+Deno.test("string vectors decode the same whether ASCII, long, non-ASCII or with nulls", () => {
+  const cases: (string | null)[][] = [
+    ["a", "b", "c", "d", "e"],
+    ["lock-0000000001", "", "x", "lock-0000000002"],
+    ["a", "b", "c", "é"],
+    ["a", "b", "c", "😀"],
+    ["a", "b", "c", "\ufffd"],
+    ["a", "b", null, "d"],
+    ["a", "b", "c", "y".repeat(200)], // a length byte of 0xc8
+    ["a", "b", "c", "z".repeat(0xc280)], // length bytes c2 80: valid UTF-8 on their own
+  ];
+  for (const strings of cases) {
+    const bytes = written((w) => w.stringVector(strings as string[]));
+    const r = new JuteReader(bytes);
+    assert.deepStrictEqual(r.stringVector(), strings);
+    r.expectEnd();
+  }
+});

@@ -10,6 +10,8 @@ import { MarshallingError } from "../errors.ts";
 const REPLACEMENT = 0xfffd;
 /** Strings at least this long that hold no 0xED byte go to the platform's TextDecoder. */
 const NATIVE_DECODE_MIN = 48;
+/** Vectors of at least this many strings try the one-decode ASCII path. */
+const ASCII_VECTOR_MIN = 4;
 /** `String.fromCharCode.apply` takes at most this many code units at a time. */
 const CHUNK = 4096;
 
@@ -255,8 +257,47 @@ export class JuteReader {
   stringVector(): string[] | null {
     const n = this.#count(4);
     if (n < 0) return null;
+    if (n >= ASCII_VECTOR_MIN) {
+      const ascii = this.#asciiStrings(n);
+      if (ascii !== null) return ascii;
+    }
     const out: string[] = [];
     for (let i = 0; i < n; i++) out.push(this.string() as string);
+    return out;
+  }
+
+  /**
+   * The fast path for children lists: when the next `n` strings are non-null
+   * and their bytes, length prefixes included, are all ASCII, one platform
+   * decode of the whole run gives a string whose indices match the bytes',
+   * and each string is a slice of it. Returns null, having read nothing,
+   * otherwise.
+   */
+  #asciiStrings(n: number): string[] | null {
+    const view = this.#view;
+    const start = this.#offset;
+    const end = this.#end;
+    let o = start;
+    for (let i = 0; i < n; i++) {
+      if (o + 4 > end) return null;
+      const len = view.getInt32(o);
+      if (len < 0 || len > end - o - 4) return null;
+      o += 4 + len;
+    }
+    const text = textDecoder.decode(this.#bytes.subarray(start, o));
+    // A non-ASCII byte either starts a valid sequence, which decodes to fewer
+    // units than bytes, or an invalid one, which decodes to U+FFFD. Neither
+    // means every byte was ASCII and maps to one unit at the same index.
+    if (text.length !== o - start || text.indexOf("\ufffd") >= 0) return null;
+    const out: string[] = [];
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      const len = view.getInt32(p);
+      const from = p + 4 - start;
+      out.push(text.substring(from, from + len));
+      p += 4 + len;
+    }
+    this.#offset = o;
     return out;
   }
 
