@@ -1,1 +1,18 @@
-export {};
+/**
+ * The test harness of `@zk/client`: real ZooKeeper servers started from the
+ * Java jars, fault injection, and helpers for Deno tests.
+ *
+ * ```ts
+ * import { ZooKeeperCluster } from "@zk/client/testing";
+ * await using cluster = await ZooKeeperCluster.start({ size: 3 });
+ * console.log(cluster.connectionString());
+ * ```
+ *
+ * @module
+ */
+
+export * from "./cluster.ts";
+export * from "./find.ts";
+export * from "./four_letter_word.ts";
+export * from "./ports.ts";
+export * from "./raw_session.ts";
