@@ -536,7 +536,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * The node's metadata, or `null` if it does not exist. A `watch` fires
    * when it is created, changed or deleted.
    */
-  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
+  async exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
     const serverPath = this.#server(path);
     const watch = options.watch;
     return this.#session.submit(
@@ -557,7 +557,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** The node's data and metadata. A `watch` fires when it changes or is deleted. */
-  get(path: string, options: WatchOptions = {}): Promise<NodeData> {
+  async get(path: string, options: WatchOptions = {}): Promise<NodeData> {
     const serverPath = this.#server(path);
     const watch = options.watch;
     return this.#session.submit(
@@ -593,7 +593,7 @@ export class ZooKeeperClient implements AsyncDisposable {
     path: string,
     options?: GetChildrenOptions,
   ): Promise<string[] | { children: string[]; stat: Stat }>;
-  getChildren(
+  async getChildren(
     path: string,
     options: GetChildrenOptions = {},
   ): Promise<string[] | { children: string[]; stat: Stat }> {
@@ -615,7 +615,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** Replaces the node's data; with `version`, only if it is still that version. */
-  set(
+  async set(
     path: string,
     data: Data | null,
     options: CallOptions & { version?: number } = {},
@@ -674,7 +674,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** Waits until the connected server has caught up with the leader for `path`. */
-  sync(path: string, options: CallOptions = {}): Promise<void> {
+  async sync(path: string, options: CallOptions = {}): Promise<void> {
     const serverPath = this.#server(path);
     return this.#session.submit(
       OpCode.sync,
@@ -687,7 +687,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** The node's ACL and metadata. */
-  getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
+  async getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
     const serverPath = this.#server(path);
     return this.#session.submit(
       OpCode.getACL,
@@ -702,7 +702,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** Replaces the node's ACL; with `version`, only if its ACL version still matches. */
-  setACL(
+  async setACL(
     path: string,
     acl: readonly ACL[],
     options: CallOptions & { version?: number } = {},
@@ -767,7 +767,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * Reads several nodes in one round trip, atomically (ZooKeeper 3.6+): one
    * value or error per op, in order.
    */
-  multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
+  async multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadResult[]> {
     const multiOps: MultiOp[] = ops.map((op) => {
       const path = this.#server(op.path);
       if (op.op === "get") return { type: OpCode.getData, request: { path, watch: false } };
@@ -1018,7 +1018,10 @@ export class ZooKeeperClient implements AsyncDisposable {
    * Checks that the server holds a watch of `type` on `path` for this
    * session; fails with {@linkcode NoWatcherError} when it does not.
    */
-  checkWatches(path: string, options: CallOptions & { type?: WatchType } = {}): Promise<void> {
+  async checkWatches(
+    path: string,
+    options: CallOptions & { type?: WatchType } = {},
+  ): Promise<void> {
     const serverPath = this.#server(path);
     const type = {
       data: WatcherType.Data,
@@ -1040,7 +1043,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   // ---- 3.6+ server ops ----------------------------------------------------
 
   /** Paths of this session's ephemeral nodes, optionally only those under `prefix`. */
-  getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
+  async getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
     if (typeof prefix !== "string" || !prefix.startsWith("/")) {
       return Promise.reject(new BadArgumentsError(`prefix must start with / (got ${prefix})`));
     }
@@ -1059,7 +1062,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** How many nodes are below `path` (all levels). */
-  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
+  async getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
     const serverPath = this.#server(path);
     return this.#session.submit(
       OpCode.getAllChildrenNumber,
@@ -1073,7 +1076,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /** The identities the server associates with this session. */
-  whoAmI(options: CallOptions = {}): Promise<ClientIdentity[]> {
+  async whoAmI(options: CallOptions = {}): Promise<ClientIdentity[]> {
     return this.#session.submit(
       OpCode.whoAmI,
       undefined,
@@ -1090,7 +1093,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * The ensemble's dynamic configuration (`/zookeeper/config`, never under
    * the chroot) as text, and its metadata.
    */
-  getConfig(options: WatchOptions = {}): Promise<{ config: string; stat: Stat }> {
+  async getConfig(options: WatchOptions = {}): Promise<{ config: string; stat: Stat }> {
     const watch = options.watch;
     const serverPath = "/zookeeper/config";
     return this.#session.submit(
@@ -1112,7 +1115,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * incremental with `joining`/`leaving`, or a whole `newMembers` list.
    * `fromConfig` makes it conditional on the current config version.
    */
-  reconfig(
+  async reconfig(
     options: CallOptions & {
       joining?: string | string[];
       leaving?: string | string[];
@@ -1154,7 +1157,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * server the client is connected to (or the first host), over TLS when
    * the client uses TLS, and returns the answer.
    */
-  command(word: string, options: CallOptions = {}): Promise<string> {
+  async command(word: string, options: CallOptions = {}): Promise<string> {
     const address = this.#session.connectedAddress;
     let host = this.#hosts[0].host;
     let port = this.#hosts[0].port;
