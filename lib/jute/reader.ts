@@ -17,6 +17,7 @@ const CHUNK = 4096;
 
 const textDecoder = new TextDecoder();
 let scratch = new Uint16Array(256);
+const asciiUnits: number[] = [];
 
 /**
  * Decodes a jute `ustring` in `b[start, end)`. Jute's Java writer encodes
@@ -27,7 +28,7 @@ let scratch = new Uint16Array(256);
  */
 function decodeString(b: Uint8Array, start: number, end: number): string {
   const len = end - start;
-  if (len < NATIVE_DECODE_MIN) {
+  if (len <= 8) {
     let s = "";
     for (let i = start; i < end; i++) {
       const c = b[i];
@@ -35,6 +36,18 @@ function decodeString(b: Uint8Array, start: number, end: number): string {
       s += String.fromCharCode(c);
     }
     return s;
+  }
+  if (len < NATIVE_DECODE_MIN) {
+    // Measured: for 9 to ~48 ASCII bytes, one fromCharCode over a reused
+    // array beats both concatenation and a TextDecoder call.
+    const units = asciiUnits;
+    units.length = len;
+    for (let i = 0; i < len; i++) {
+      const c = b[start + i];
+      if (c >= 0x80) return decodeCesu8(b, start, end);
+      units[i] = c;
+    }
+    return String.fromCharCode.apply(null, units);
   }
   // Without an 0xED byte there is no surrogate sequence, and the platform
   // decoder gives the same result as decodeCesu8, much faster.
