@@ -16,3 +16,6 @@ export * from "./find.ts";
 export * from "./four_letter_word.ts";
 export * from "./ports.ts";
 export * from "./raw_session.ts";
+export * from "./proxy.ts";
+export * from "./expire.ts";
+export * from "./fixture.ts";
