@@ -329,3 +329,8 @@ Deno.test("string vectors decode the same whether ASCII, long, non-ASCII or with
     r.expectEnd();
   }
 });
+
+Deno.test("a long non-ASCII string with surrogates decodes whole", () => {
+  const s = "é😀\ud800".repeat(30_000); // 9 bytes per repeat: past any scratch buffer
+  assert.equal(new JuteReader(written((w) => w.string(s))).string(), s);
+});

@@ -14,6 +14,8 @@ const NATIVE_DECODE_MIN = 48;
 const ASCII_VECTOR_MIN = 4;
 /** `String.fromCharCode.apply` takes at most this many code units at a time. */
 const CHUNK = 4096;
+/** The largest scratch buffer kept between calls, in UTF-16 units. */
+const SCRATCH_MAX = 64 * 1024;
 
 const textDecoder = new TextDecoder();
 let scratch = new Uint16Array(256);
@@ -57,8 +59,10 @@ function decodeString(b: Uint8Array, start: number, end: number): string {
 }
 
 function decodeCesu8(b: Uint8Array, start: number, end: number): string {
-  if (scratch.length < end - start) scratch = new Uint16Array(end - start);
-  const out = scratch;
+  const size = end - start;
+  // The shared scratch grows for common sizes; a rare huge string gets its own.
+  if (scratch.length < size && size <= SCRATCH_MAX) scratch = new Uint16Array(size);
+  const out = scratch.length >= size ? scratch : new Uint16Array(size);
   let n = 0;
   let needed = 0;
   let seen = 0;
