@@ -1,0 +1,133 @@
+/**
+ * The harness's standalone server: found, started with a real readiness
+ * probe, answering four-letter words, stopped without leftovers.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import process from "node:process";
+import { ConfigurationError } from "../lib/errors.ts";
+import {
+  digest,
+  findZooKeeper,
+  fourLetterWord,
+  PortInUseError,
+  RawSession,
+  ZooKeeperCluster,
+} from "../lib/testing/mod.ts";
+import { ownHarnessDirs, portOpen, processesMentioning } from "./testing_helpers.ts";
+
+const OFFSET = 21000;
+
+Deno.test("findZooKeeper returns a classpath with the server jar and a java", () => {
+  const found = findZooKeeper();
+  assert.match(found.classpath, /zookeeper/);
+  assert.ok(existsSync(found.java), found.java);
+});
+
+Deno.test("findZooKeeper names the variables and the install command when nothing is found", () => {
+  const saved = process.env.ZOOKEEPER_PATH;
+  process.env.ZOOKEEPER_PATH = "/nonexistent/zookeeper";
+  try {
+    assert.throws(() => findZooKeeper(), (error: Error) => {
+      assert.ok(error instanceof ConfigurationError);
+      assert.match(error.message, /ZOOKEEPER_CLASSPATH/);
+      assert.match(error.message, /ZOOKEEPER_PATH/);
+      assert.match(error.message, /apt-get install -y zookeeper/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.ZOOKEEPER_PATH;
+    else process.env.ZOOKEEPER_PATH = saved;
+  }
+});
+
+Deno.test("digest computes ZooKeeper's user:base64(sha1) form", () => {
+  // Value from ZooKeeper's DigestAuthenticationProvider.generateDigest("super:test").
+  assert.equal(digest("super:test"), "super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+});
+
+Deno.test("a standalone server serves four-letter words and sessions, then stops without leftovers", async () => {
+  const cluster = await ZooKeeperCluster.start({ portOffset: OFFSET });
+  let stopped = false;
+  try {
+    const [member] = cluster.members;
+    assert.equal(cluster.members.length, 1);
+    assert.equal(member.clientPort, OFFSET);
+    assert.equal(member.address, `127.0.0.1:${OFFSET}`);
+    assert.equal(cluster.connectionString({ chroot: "/app" }), `127.0.0.1:${OFFSET}/app`);
+    assert.equal(await member.fourLetterWord("ruok"), "imok");
+    assert.equal(await fourLetterWord("127.0.0.1", OFFSET, "ruok"), "imok");
+    assert.equal(await member.mode(), "standalone");
+    assert.equal(await cluster.leader(), member);
+    assert.match(await member.fourLetterWord("conf"), /maxSessionTimeout=60000/);
+
+    await using session = await RawSession.connect(member.address, { sessionTimeout: 4000 });
+    assert.equal(session.negotiatedTimeout, 4000);
+    assert.equal(await session.create("/harness", "x"), "/harness");
+    assert.deepEqual(await session.getChildren("/"), ["harness", "zookeeper"]);
+    await session.close();
+
+    assert.equal(processesMentioning(member.dir).length, 1, "one java for the member");
+    await cluster.stop();
+    stopped = true;
+    assert.equal(member.running, false);
+    assert.equal(await portOpen(OFFSET), false, "the client port is closed");
+    assert.deepEqual(processesMentioning(cluster.dir), []);
+    assert.equal(existsSync(cluster.dir), false, "the temp folder is gone");
+  } finally {
+    if (!stopped) await cluster.stop();
+  }
+});
+
+Deno.test("a member restarted after a crash keeps its data and logs what it did", async () => {
+  await using cluster = await ZooKeeperCluster.start({ portOffset: OFFSET });
+  const [member] = cluster.members;
+  {
+    await using session = await RawSession.connect(member.address);
+    await session.create("/kept", "data");
+  }
+  await member.kill();
+  assert.equal(member.running, false);
+  assert.equal(await member.mode(), null);
+  await member.start();
+  assert.equal(await member.mode(), "standalone");
+  await using session = await RawSession.connect(member.address);
+  assert.equal(new TextDecoder().decode(await session.getData("/kept")), "data");
+  await member.restart();
+  assert.match(await member.logs(), /binding to port .*:21000/);
+});
+
+Deno.test("a taken port is reported by its number", async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(OFFSET + 100, "127.0.0.1", resolve));
+  try {
+    await assert.rejects(
+      ZooKeeperCluster.start({ portOffset: OFFSET + 100 }),
+      (error: Error) => {
+        assert.ok(error instanceof PortInUseError);
+        assert.equal(error.port, OFFSET + 100);
+        assert.match(error.message, /port 21100 \(member 1 client port\) is already in use/);
+        return true;
+      },
+    );
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+Deno.test("freePorts starts on ports the OS picked, away from the offset", async () => {
+  await using cluster = await ZooKeeperCluster.start({ freePorts: true });
+  const [member] = cluster.members;
+  assert.notEqual(member.clientPort, 20000);
+  assert.equal(await member.fourLetterWord("ruok"), "imok");
+});
+
+Deno.test("a member that cannot start fails with its log instead of hanging", async () => {
+  const before = ownHarnessDirs();
+  await assert.rejects(
+    ZooKeeperCluster.start({ portOffset: OFFSET + 200, properties: { tickTime: "not-a-number" } }),
+    /exited .* while starting; its log:[^]*NumberFormatException|not-a-number/,
+  );
+  assert.deepEqual(ownHarnessDirs(), before, "its folder is removed");
+});
