@@ -40,6 +40,7 @@ import { type HostAddress, HostList } from "./hosts.ts";
 import { Deque } from "./queue.ts";
 import { batchWatchLists, WatchRegistry } from "./watches.ts";
 import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
+import { sendFourLetterWord } from "./four_letter.ts";
 
 /** A console-like logger; every method is optional. */
 export interface Logger {
@@ -196,6 +197,10 @@ export class Session {
   #lastError: unknown;
   #connectedWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
   #wake: (() => void) | undefined;
+  #preferred: HostAddress | undefined;
+  #probe:
+    | { timer: ReturnType<typeof setTimeout> | undefined; delay: number; stop: AbortController }
+    | undefined;
 
   /** Builds a session; nothing happens until {@linkcode Session.start}. */
   constructor(options: SessionOptions) {
@@ -356,9 +361,14 @@ export class Session {
     const conn = this.#conn;
     if (!conn) throw new ConnectionLossError("disconnected while adding auth");
     const err = await this.#sendAuth(conn, entry, signal);
-    if (err !== 0) {
-      throw errorFromCode(err, { path: undefined });
+    if (err === ErrorCode.AUTH_FAILED) {
+      // The server closes the connection after a failed auth; like the Java
+      // client we stop here instead of reconnecting into the same failure.
+      const error = new AuthFailedError(`the server rejected the ${entry.scheme} credential`);
+      this.#fail(error);
+      throw error;
     }
+    if (err !== 0) throw errorFromCode(err);
     this.#auth.push(entry);
   }
 
@@ -438,7 +448,9 @@ export class Session {
       }
       let address: HostAddress;
       try {
-        ({ address } = await this.#hosts.next());
+        const preferred = this.#preferred;
+        this.#preferred = undefined;
+        ({ address } = preferred ? { address: preferred } : await this.#hosts.next());
       } catch (error) {
         this.#lastError = error;
         failures++;
@@ -518,7 +530,7 @@ export class Session {
       const onAbort = () => t.close();
       signal.addEventListener("abort", onAbort, { once: true });
       try {
-        return await this.#handshake(transport, signal);
+        return await this.#handshake(transport, signal, address);
       } finally {
         signal.removeEventListener("abort", onAbort);
       }
@@ -534,6 +546,7 @@ export class Session {
   async #handshake(
     transport: TransportConnection,
     signal: AbortSignal,
+    address: HostAddress,
   ): Promise<Connection | undefined> {
     const options = this.#options;
     const frames = transport.readable.pipeThrough(new FrameDecoder(options.maxReplySize));
@@ -584,6 +597,17 @@ export class Session {
     let response;
     try {
       const r = new JuteReader(frames0[0]);
+      if (frames0[0].length === 16) {
+        // Not a ConnectResponse but a bare reply header: the server refused
+        // the session with an error code (a read-only server without local
+        // sessions answers NOTREADONLY).
+        r.int();
+        r.long();
+        const err = r.int();
+        throw errorFromCode(err, {
+          cause: new Error(`${transport.remoteAddress} refused the session`),
+        });
+      }
       response = readConnectResponse(r);
     } catch (error) {
       abandon(error);
@@ -641,7 +665,12 @@ export class Session {
       throw error;
     }
     if (conn.closed) throw this.#lastError ?? new ConnectionLossError("closed while priming");
+    if (this.#terminalError || this.#closeController.signal.aborted) {
+      this.#drop(conn, this.#terminalError ?? new ClientClosedError());
+      return undefined;
+    }
     conn.ready = true;
+    if (this.#serverReadOnly) this.#startProbing(conn, address);
     this.#log(
       "info",
       `connected to ${transport.remoteAddress}, session 0x${this.#sessionId.toString(16)}` +
@@ -880,6 +909,87 @@ export class Session {
     this.#lostTimer = undefined;
   }
 
+  // ---- read-only mode -----------------------------------------------------
+
+  /**
+   * While connected to a read-only server, look for a read-write one: ask
+   * every other host `isro` (100 ms, doubling up to 60 s), and move to the
+   * first that answers `rw`.
+   */
+  #startProbing(conn: Connection, current: HostAddress): void {
+    this.#stopProbing();
+    const probe = {
+      timer: undefined as ReturnType<typeof setTimeout> | undefined,
+      delay: 100,
+      stop: new AbortController(),
+    };
+    this.#probe = probe;
+    const round = async () => {
+      probe.timer = undefined;
+      const candidates = await this.#probeCandidates(current);
+      for (const address of candidates) {
+        if (probe.stop.signal.aborted || conn.closed) return;
+        let answer = "";
+        const timeout = setTimeout(() => attempt.abort(), 2000);
+        const attempt = new AbortController();
+        try {
+          answer = await sendFourLetterWord(
+            this.#options.transport,
+            address.host,
+            address.port,
+            "isro",
+            {
+              tls: this.#options.tls
+                ? {
+                  ...this.#options.tls,
+                  hostname: this.#options.tls.hostname ?? address.name ?? address.host,
+                }
+                : undefined,
+              signal: AbortSignal.any([attempt.signal, probe.stop.signal]),
+            },
+          );
+        } catch {
+          // unreachable or not answering: try the next one
+        } finally {
+          clearTimeout(timeout);
+        }
+        if (answer.trim() === "rw" && !probe.stop.signal.aborted && !conn.closed) {
+          this.#log("info", `read-write server found at ${address.host}:${address.port}; moving`);
+          this.#preferred = address;
+          this.#drop(conn, new ConnectionLossError("moving to a read-write server"));
+          return;
+        }
+      }
+      if (probe.stop.signal.aborted || conn.closed) return;
+      probe.delay = Math.min(probe.delay * 2, 60_000);
+      probe.timer = setTimeout(() => void round(), probe.delay);
+    };
+    probe.timer = setTimeout(() => void round(), probe.delay);
+  }
+
+  async #probeCandidates(current: HostAddress): Promise<HostAddress[]> {
+    const all: HostAddress[] = [];
+    for (const { host, port } of this.#options.hosts) {
+      let addresses = [host];
+      try {
+        addresses = (await this.#options.transport.resolve?.(host)) ?? [host];
+      } catch { /* keep the name */ }
+      for (const a of addresses) {
+        if (a === current.host && port === current.port) continue;
+        all.push({ host: a, port, name: host });
+      }
+    }
+    return all;
+  }
+
+  #stopProbing(): void {
+    const probe = this.#probe;
+    if (!probe) return;
+    this.#probe = undefined;
+    probe.stop.abort();
+    if (probe.timer !== undefined) clearTimeout(probe.timer);
+  }
+
   // ---- reading ------------------------------------------------------------
 
   async #readLoop(conn: Connection, pending: Uint8Array[]): Promise<void> {
@@ -962,6 +1072,7 @@ export class Session {
   #drop(conn: Connection, error: unknown): void {
     if (conn.closed) return;
     conn.closed = true;
+    this.#stopProbing();
     if (conn.timer !== undefined) clearTimeout(conn.timer);
     conn.timer = undefined;
     conn.reader.cancel().catch(() => {});
