@@ -16,7 +16,7 @@ import {
   State,
 } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { eventually, nextState, uniqueChroot } from "./helpers.ts";
+import { eventually, uniqueChroot } from "./helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const sanitized = { sanitizeOps: true, sanitizeResources: true } as const;
