@@ -1,0 +1,100 @@
+/**
+ * The client on Bun, against real servers: connect, CRUD, a watch, a
+ * failover to another member with the session kept, and TLS. Run with
+ * `bun tests/bun/run.ts`; exits non-zero on the first failure.
+ */
+import assert from "node:assert/strict";
+import { connect, State, type WatchedEvent } from "../../mod.ts";
+import { ZooKeeperCluster } from "../../lib/testing/mod.ts";
+
+const decoder = new TextDecoder();
+
+async function waitFor(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  await fn();
+  console.log(`ok  ${name} (${Math.round(performance.now() - started)} ms)`);
+}
+
+assert.ok((globalThis as { Bun?: unknown }).Bun, "run this with bun");
+const cluster = await ZooKeeperCluster.start({ size: 3, tls: true, portOffset: 27000 });
+try {
+  const chroot = `/bun-${Date.now()}`;
+  await step("connect and CRUD", async () => {
+    const zk = await connect(cluster.connectionString(), { sessionTimeout: 6000 });
+    try {
+      await zk.create(`${chroot}/a`, "one", { makeParents: true });
+      assert.equal(decoder.decode((await zk.get(`${chroot}/a`)).data), "one");
+      assert.equal((await zk.set(`${chroot}/a`, "two")).version, 1);
+      assert.deepEqual(await zk.getChildren(chroot), ["a"]);
+      const results = await zk.transaction().create(`${chroot}/b`).delete(`${chroot}/a`).commit();
+      assert.equal(results.length, 2);
+      await Promise.all(Array.from({ length: 200 }, () => zk.exists(`${chroot}/b`)));
+    } finally {
+      await zk.close();
+    }
+  });
+
+  await step("a watch fires, and a failover keeps the session and the watch", async () => {
+    const zk = await connect(cluster.connectionString({ chroot }), { sessionTimeout: 6000 });
+    const writer = await connect(cluster.connectionString({ chroot }));
+    try {
+      const events: WatchedEvent[] = [];
+      await zk.get("/b", { watch: (e) => void events.push(e) });
+      await writer.set("/b", "x");
+      await waitFor(() => events.length === 1, 5000, "first watch");
+      assert.equal(events[0].type, "CHANGED");
+
+      await zk.create("/eph", null, { ephemeral: true });
+      await zk.exists("/later", { watch: (e) => void events.push(e) });
+      const session = zk.sessionId;
+      const states: string[] = [];
+      zk.addListener((s) => states.push(s));
+      const member = cluster.members.find((m) => m.address === zk.connectedAddress);
+      assert.ok(member);
+      await member.kill();
+      await waitFor(
+        () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
+        20_000,
+        "failover",
+      );
+      assert.equal(zk.sessionId, session);
+      assert.notEqual(zk.connectedAddress, member.address);
+      assert.ok(await zk.exists("/eph"));
+      await writer.create("/later");
+      await waitFor(() => events.length === 2, 5000, "watch after failover");
+      assert.equal(events[1].type, "CREATED");
+      await member.start();
+    } finally {
+      await zk.close();
+      await writer.close();
+    }
+  });
+
+  await step("TLS with the cluster's CA", async () => {
+    const zk = await connect(cluster.connectionString({ tls: true, chroot }), {
+      tls: { caCerts: [cluster.tls!.caCert] },
+    });
+    try {
+      assert.ok(await zk.exists("/b"));
+      assert.match(await zk.command("ruok"), /imok/);
+    } finally {
+      await zk.close();
+    }
+    const refused = await connect(cluster.connectionString({ tls: true }), {
+      tls: { caCerts: [cluster.tls!.untrustedCaCert] },
+      startTimeout: 3000,
+    }).then(() => null, (e) => e);
+    assert.ok(refused instanceof Error, "an untrusted CA is refused");
+  });
+  console.log("bun: all passed");
+} finally {
+  await cluster.stop();
+}
