@@ -168,6 +168,36 @@ Deno.test({
       },
     );
 
+    await t.step(
+      "retry() rides over a dropped connection; states() reports the transitions",
+      async () => {
+        const member = cluster.members[1];
+        await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
+        await using zk = await connect(proxy.address, { sessionTimeout: 8000 });
+        const stop = new AbortController();
+        const seen: string[] = [];
+        const watching = (async () => {
+          for await (const state of zk.states({ signal: stop.signal })) {
+            seen.push(state);
+            if (state === State.CONNECTED) stop.abort();
+          }
+        })();
+        proxy.stall();
+        let attempts = 0;
+        const result = zk.retry(async () => {
+          attempts++;
+          return await zk.exists("/");
+        }, { maxTries: 5, delay: 50 });
+        await new Promise((r) => setTimeout(r, 100));
+        await proxy.cut();
+        proxy.pass();
+        assert.ok(await within(result, 10_000, "retried call"));
+        assert.ok(attempts >= 2, `${attempts} attempts`);
+        await within(watching, 10_000, "states iterator");
+        assert.deepEqual(seen, [State.SUSPENDED, State.CONNECTED]);
+      },
+    );
+
     await t.step("a session can be resumed by id and password from another client", async () => {
       const chroot = uniqueChroot("resume");
       await using admin = await connect(cluster.connectionString());

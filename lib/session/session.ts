@@ -41,6 +41,7 @@ import { Deque } from "./queue.ts";
 import { batchWatchLists, WatchRegistry } from "./watches.ts";
 import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
 import { sendFourLetterWord } from "./four_letter.ts";
+import type { RetryOptions } from "../retry.ts";
 
 /** A console-like logger; every method is optional. */
 export interface Logger {
@@ -54,19 +55,14 @@ export interface Logger {
   error?(...args: unknown[]): void;
 }
 
-/** Reconnect pacing (kazoo's connection retry). */
-export interface ReconnectOptions {
-  /** Attempts before giving up; -1 for no limit (default -1). */
-  maxTries?: number;
-  /** First delay in ms (default 100). */
-  delay?: number;
-  /** Delay multiplier per failed attempt (default 2). */
-  backoff?: number;
-  /** Random extra delay, as a fraction of the delay (default 0.4). */
-  maxJitter?: number;
-  /** Longest delay in ms (default 5000). */
-  maxDelay?: number;
-}
+/**
+ * Reconnect pacing (kazoo's `connection_retry`): the same fields and formula
+ * as {@linkcode RetryOptions}, counted per failed connection attempt.
+ */
+export type ReconnectOptions = Pick<
+  RetryOptions,
+  "maxTries" | "delay" | "backoff" | "maxJitter" | "maxDelay"
+>;
 
 /** An auth credential replayed on every connection. */
 export interface AuthEntry {
@@ -477,13 +473,21 @@ export class Session {
     }
   }
 
+  /**
+   * kazoo's formula: the delay grows by `backoff` per failed attempt up to
+   * `maxDelay`, times a random factor in [1 - maxJitter, 1 + maxJitter]. The
+   * first attempt after a working connection dropped waits at most `delay`.
+   */
   #backoffDelay(failures: number): number {
     const r = this.#options.reconnect;
+    const delay = r.delay ?? 100;
+    const jitter = Math.min(Math.max(r.maxJitter ?? 0.4, 0), 1);
     const base = Math.min(
-      (r.delay ?? 100) * Math.pow(r.backoff ?? 2, Math.max(0, failures - 1)),
+      delay * Math.pow(r.backoff ?? 2, Math.max(0, failures - 1)),
       r.maxDelay ?? 5000,
     );
-    return base * (1 + Math.random() * (r.maxJitter ?? 0.4)) * (failures === 1 ? Math.random() : 1);
+    const factor = 1 - jitter + Math.random() * 2 * jitter;
+    return failures === 1 ? Math.random() * delay : base * factor;
   }
 
   #sleep(ms: number): Promise<void> {
