@@ -1,0 +1,367 @@
+/**
+ * Distributed locks with kazoo's znode layout, so a kazoo process and this
+ * client exclude each other on the same path: {@linkcode Lock} (exclusive),
+ * and {@linkcode ReadLock} / {@linkcode WriteLock} (shared / exclusive sides
+ * of one read-write lock).
+ *
+ * Each contender creates an ephemeral sequential node
+ * `{path}/{uuid4hex}__lock__{seq}` (`__rlock__` for readers) holding its
+ * identifier, and waits for the one conflicting contender just below it to
+ * go. Unlike kazoo, acquiring gives you a {@linkcode LockHandle} whose
+ * `signal` tells you when the lock may no longer be yours.
+ *
+ * @example
+ * ```ts
+ * import { connect, Lock } from "@zk/client";
+ * await using zk = await connect("127.0.0.1:2181");
+ * const lock = new Lock(zk, "/locks/report", "worker-1");
+ * {
+ *   await using handle = await lock.acquire({ timeout: 10_000 });
+ *   await buildReport({ signal: handle.signal });
+ * } // released here
+ * ```
+ *
+ * @module
+ */
+
+import type { ZooKeeperClient } from "../lib/client.ts";
+import { BadArgumentsError, NoNodeError } from "../lib/errors.ts";
+import { joinPath, validatePath } from "../lib/paths.ts";
+import { ForceRetryError, RetryPolicy } from "../lib/retry.ts";
+import { throwIfAborted } from "../lib/abort.ts";
+import {
+  attemptSignal,
+  type ContenderNode,
+  contenderPattern,
+  HeldNode,
+  isStale,
+  type LockHandle,
+  predecessor,
+  ProtectedCreate,
+  sortContenders,
+  waitForDeletion,
+  whileConnected,
+} from "./internal/contenders.ts";
+
+export type { LockHandle } from "./internal/contenders.ts";
+
+/** Options of the {@linkcode Lock} constructor (and its read/write kin). */
+export interface LockOptions {
+  /**
+   * More name markers that count as conflicting contenders, as literal text
+   * (kazoo's `extra_lock_patterns`), e.g. `"-lock-"` for go-zookeeper's
+   * nodes. Default none.
+   */
+  extraLockPatterns?: readonly string[];
+}
+
+/** Options of {@linkcode Lock.acquire}. */
+export interface AcquireOptions {
+  /** Aborting gives up: `acquire()` rejects with `signal.reason`, leaving no node behind. */
+  signal?: AbortSignal;
+  /** Give up after this many ms with a {@linkcode LockTimeoutError}. Default: wait forever. */
+  timeout?: number;
+  /**
+   * Whether the contender node is ephemeral (default true). A persistent one
+   * survives the session: the lock then stays held after a crash until
+   * someone deletes the node.
+   */
+  ephemeral?: boolean;
+}
+
+/** Options of {@linkcode Lock.tryAcquire}. */
+export interface TryAcquireOptions {
+  /** Aborting gives up; the call rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Whether the contender node is ephemeral (default true). */
+  ephemeral?: boolean;
+}
+
+/**
+ * Thrown by `acquire()` on a lock instance that already holds the lock, or
+ * is already acquiring it. These locks are not reentrant (kazoo's are not
+ * either): release the handle first, or use another instance.
+ *
+ * @example
+ * ```ts
+ * import { Lock, LockReentryError } from "@zk/client";
+ * const lock = new Lock(zk, "/locks/a");
+ * const handle = await lock.acquire();
+ * try {
+ *   await lock.acquire();
+ * } catch (e) {
+ *   if (e instanceof LockReentryError) console.log("held already:", e.path);
+ * }
+ * ```
+ */
+export class LockReentryError extends Error {
+  /** The lock's path. */
+  readonly path: string;
+  /** Makes the error for the lock at `path`. */
+  constructor(message: string, path: string) {
+    super(`${message}: ${path}`);
+    this.name = new.target.name;
+    this.path = path;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const RETRY = new RetryPolicy({ maxTries: -1, delay: 50, maxDelay: 1000 });
+
+/**
+ * An exclusive lock on `path`, compatible with kazoo's `Lock`.
+ *
+ * - FIFO: contenders get the lock in the order they asked for it.
+ * - Each waiter watches only the contender just before it (no herd).
+ * - A create retried after a connection loss adopts its own node instead
+ *   of leaving an orphan; nodes of an older session are deleted.
+ * - After a session expiry, a waiter starts over with a new node.
+ * - Not reentrant: a second `acquire()` on a held instance throws
+ *   {@linkcode LockReentryError} (kazoo's blocks forever instead).
+ *
+ * @example
+ * ```ts
+ * import { Lock } from "@zk/client";
+ * const lock = new Lock(zk, "/locks/db", "host-a");
+ * const handle = await lock.acquire({ signal: AbortSignal.timeout(5_000) });
+ * try {
+ *   await work(handle.signal);
+ * } finally {
+ *   await handle.release();
+ * }
+ * ```
+ */
+export class Lock {
+  /** The lock's node: contenders are its children. */
+  readonly path: string;
+  /** This contender's identifier, stored as its node's data. */
+  readonly identifier: string;
+  /** The client the lock works through. */
+  protected readonly zk: ZooKeeperClient;
+  readonly #extra: readonly string[];
+  #handle: LockHandle | undefined;
+  #acquiring = false;
+  #cancel: AbortController | undefined;
+
+  /**
+   * Describes the lock; nothing is sent until `acquire()`.
+   *
+   * @param zk The client.
+   * @param path The lock's path (created with parents when missing).
+   * @param identifier What `contenders()` reports for this contender (default `""`).
+   */
+  constructor(zk: ZooKeeperClient, path: string, identifier = "", options: LockOptions = {}) {
+    validatePath(path);
+    if (typeof identifier !== "string") {
+      throw new BadArgumentsError("a lock identifier must be a string");
+    }
+    this.zk = zk;
+    this.path = path;
+    this.identifier = identifier;
+    this.#extra = [...(options.extraLockPatterns ?? [])];
+  }
+
+  /** The marker in this kind of contender's node name (`__lock__`). */
+  protected get nodeName(): string {
+    return "__lock__";
+  }
+
+  /** The markers of the contenders this kind waits for (`__lock__`). */
+  protected get conflictNames(): readonly string[] {
+    return ["__lock__"];
+  }
+
+  /** True while this instance holds the lock (acquired and not yet released). */
+  get isAcquired(): boolean {
+    return this.#handle !== undefined && !this.#handle.released;
+  }
+
+  /**
+   * Waits for the lock and resolves with its handle. Rejects with
+   * `signal.reason` when `signal` aborts, {@linkcode LockTimeoutError} after
+   * `timeout` ms, a `DOMException` named `AbortError` after
+   * {@linkcode Lock.cancel}, and {@linkcode LockReentryError} if this
+   * instance holds or is acquiring the lock. A failed or abandoned attempt
+   * deletes its node (awaited while connected, in the background otherwise).
+   * Connection loss is ridden out; after a session expiry the attempt starts
+   * over with a new node.
+   *
+   * @example
+   * ```ts
+   * const handle = await lock.acquire({ timeout: 2_000 });
+   * ```
+   */
+  acquire(options: AcquireOptions = {}): Promise<LockHandle> {
+    return this.#acquire(true, options) as Promise<LockHandle>;
+  }
+
+  /**
+   * Takes the lock only if nobody holds it or waits for it: resolves with a
+   * handle, or `null` (its node removed again) when it would have to wait.
+   *
+   * @example
+   * ```ts
+   * const handle = await lock.tryAcquire();
+   * if (handle) await using _ = handle;
+   * ```
+   */
+  tryAcquire(options: TryAcquireOptions = {}): Promise<LockHandle | null> {
+    return this.#acquire(false, options);
+  }
+
+  /** Makes a pending `acquire()` of this instance reject (with an `AbortError`). */
+  cancel(): void {
+    this.#cancel?.abort(new DOMException(`cancelled acquiring ${this.path}`, "AbortError"));
+  }
+
+  /**
+   * Releases the lock this instance holds, if any (same as the handle's
+   * `release()`).
+   */
+  release(): Promise<void> {
+    return this.#handle?.release() ?? Promise.resolve();
+  }
+
+  /**
+   * The identifiers of the current contenders, the holder first, in queue
+   * order (kazoo's `contenders()`; an empty string for a contender without
+   * one). For a read-write lock this lists readers and writers. Empty if
+   * the lock's node does not exist.
+   */
+  async contenders(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    let children: string[];
+    try {
+      children = await this.zk.getChildren(this.path, { signal: options.signal });
+    } catch (error) {
+      if (error instanceof NoNodeError) return [];
+      throw error;
+    }
+    const pattern = contenderPattern([...new Set([this.nodeName, ...this.#conflicts()])]);
+    const ordered = sortContenders(children, pattern);
+    const data = await Promise.all(ordered.map(async ({ name }) => {
+      try {
+        return decoder.decode(
+          (await this.zk.get(joinPath(this.path, name), { signal: options.signal })).data,
+        );
+      } catch (error) {
+        if (error instanceof NoNodeError) return undefined;
+        throw error;
+      }
+    }));
+    return data.filter((d): d is string => d !== undefined);
+  }
+
+  #conflicts(): string[] {
+    return [...this.conflictNames, ...this.#extra];
+  }
+
+  async #acquire(
+    blocking: boolean,
+    options: AcquireOptions,
+  ): Promise<LockHandle | null> {
+    if (this.isAcquired) {
+      throw new LockReentryError("this Lock instance holds the lock already", this.path);
+    }
+    if (this.#acquiring) {
+      throw new LockReentryError("this Lock instance is acquiring the lock already", this.path);
+    }
+    throwIfAborted(options.signal);
+    const cancel = new AbortController();
+    using attempt = attemptSignal(`lock ${this.path}`, options, cancel.signal);
+    const signal = attempt.signal;
+    this.#acquiring = true;
+    this.#cancel = cancel;
+    const ephemeral = options.ephemeral ?? true;
+    const creator = new ProtectedCreate(
+      this.zk,
+      this.path,
+      this.nodeName,
+      encoder.encode(this.identifier),
+      ephemeral,
+    );
+    const conflicts = contenderPattern(this.#conflicts());
+    let node: ContenderNode | undefined;
+    try {
+      const held = await RETRY.run(async () => {
+        if (node && isStale(this.zk, node)) {
+          // Ours from an expired session: it dies with it; help it along.
+          await this.zk.delete(node.path).catch(() => {});
+          node = undefined;
+        }
+        node ??= await creator.create(signal);
+        const own = node;
+        while (true) {
+          throwIfAborted(signal);
+          const children = await this.zk.getChildren(this.path, { signal });
+          if (!children.includes(own.name)) {
+            node = undefined;
+            throw new ForceRetryError("our contender node is gone (session expired?)");
+          }
+          const before = predecessor(children, own, conflicts);
+          if (before === undefined) return true;
+          if (!blocking) return false;
+          await waitForDeletion(this.zk, joinPath(this.path, before), signal);
+          if (isStale(this.zk, own)) throw new ForceRetryError("the session changed");
+        }
+      }, { signal });
+      if (held && node) {
+        const handle = await HeldNode.hold(this.zk, node, `lock ${this.path}`, () => {
+          if (this.#handle === handle) this.#handle = undefined;
+        });
+        this.#handle = handle;
+        return handle;
+      }
+    } catch (error) {
+      await whileConnected(this.zk, creator.cleanup());
+      throw error;
+    } finally {
+      this.#acquiring = false;
+      this.#cancel = undefined;
+    }
+    await whileConnected(this.zk, creator.cleanup());
+    return null;
+  }
+}
+
+/**
+ * The shared side of a read-write lock on `path` (kazoo's `ReadLock`,
+ * nodes `{uuid}__rlock__{seq}`): readers hold it together; a reader waits
+ * only for the last writer queued before it.
+ *
+ * @example
+ * ```ts
+ * import { ReadLock } from "@zk/client";
+ * await using handle = await new ReadLock(zk, "/locks/table").acquire();
+ * const rows = await readTable();
+ * ```
+ */
+export class ReadLock extends Lock {
+  /** `__rlock__`. */
+  protected override get nodeName(): string {
+    return "__rlock__";
+  }
+  /** Writers only: readers don't wait for readers. */
+  protected override get conflictNames(): readonly string[] {
+    return ["__lock__"];
+  }
+}
+
+/**
+ * The exclusive side of a read-write lock on `path` (kazoo's `WriteLock`,
+ * nodes `{uuid}__lock__{seq}`): a writer waits for every reader and writer
+ * queued before it.
+ *
+ * @example
+ * ```ts
+ * import { WriteLock } from "@zk/client";
+ * await using handle = await new WriteLock(zk, "/locks/table").acquire();
+ * await rewriteTable();
+ * ```
+ */
+export class WriteLock extends Lock {
+  /** Readers and writers. */
+  protected override get conflictNames(): readonly string[] {
+    return ["__lock__", "__rlock__"];
+  }
+}
