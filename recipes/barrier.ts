@@ -1,0 +1,344 @@
+/**
+ * Barriers, kazoo's `Barrier` and `DoubleBarrier` on the same znodes:
+ *
+ * - a {@linkcode Barrier} is up while its node exists; waiters proceed once it
+ *   is removed;
+ * - a {@linkcode DoubleBarrier} holds `numClients` participants at the start
+ *   of a task until all have entered (`{path}/ready` appears), and at the end
+ *   until all have left. Participants are ephemeral `{path}/{uuid4hex}` nodes
+ *   holding the identifier.
+ *
+ * Unlike kazoo's, every wait survives a reconnect (the watch is re-registered
+ * with the same session) and starts over after a session expiry (the
+ * participant node is re-created), and every wait takes a `signal`.
+ *
+ * @module
+ */
+
+import type { ZooKeeperClient } from "../lib/client.ts";
+import { NodeExistsError, NoNodeError } from "../lib/errors.ts";
+import { abortable } from "../lib/abort.ts";
+import { joinPath } from "../lib/paths.ts";
+import type { CallOptions, WatchedEvent, Watcher } from "../lib/types.ts";
+
+/** Options of {@linkcode Barrier.wait}. */
+export interface BarrierWaitOptions extends CallOptions {
+  /** Give up after this many ms and resolve `false` (default: wait for as long as it takes). */
+  timeout?: number;
+}
+
+/**
+ * A barrier: processes {@linkcode Barrier.wait} until it is
+ * {@linkcode Barrier.remove}d. The barrier is up while `path` exists.
+ *
+ * @example
+ * ```ts
+ * import { Barrier } from "@zk/client";
+ * const barrier = new Barrier(zk, "/deploy/gate");
+ * await barrier.create();
+ * // elsewhere: waits until the gate opens, or 30 s
+ * const opened = await new Barrier(other, "/deploy/gate").wait({ timeout: 30_000 });
+ * // and somewhere else: open the gate
+ * await barrier.remove();
+ * ```
+ */
+export class Barrier {
+  /** The barrier's node. */
+  readonly path: string;
+  readonly #zk: ZooKeeperClient;
+
+  /** Makes a barrier on `path`; nothing is sent until a call. */
+  constructor(zk: ZooKeeperClient, path: string) {
+    this.#zk = zk;
+    this.path = path;
+  }
+
+  /**
+   * Puts the barrier up (creates its node and any missing parents); a
+   * barrier already up is fine.
+   *
+   * @example
+   * ```ts
+   * await new Barrier(zk, "/deploy/gate").create();
+   * ```
+   */
+  async create(options: CallOptions = {}): Promise<void> {
+    const signal = options.signal;
+    await this.#zk.retry(() => this.#zk.ensurePath(this.path, { signal }), {
+      maxTries: -1,
+      signal,
+    });
+  }
+
+  /**
+   * Takes the barrier down. Resolves `true` if this call removed it, `false`
+   * if it was not up.
+   *
+   * @example
+   * ```ts
+   * const removed = await new Barrier(zk, "/deploy/gate").remove();
+   * ```
+   */
+  async remove(options: CallOptions = {}): Promise<boolean> {
+    const signal = options.signal;
+    let attempts = 0;
+    try {
+      await this.#zk.retry(() => {
+        attempts++;
+        return this.#zk.delete(this.path, { signal });
+      }, { maxTries: -1, signal });
+      return true;
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+      // After a lost reply the first delete may have been ours.
+      return attempts > 1;
+    }
+  }
+
+  /**
+   * Waits until the barrier is down. Resolves `true` once its node is gone
+   * (at once if it is not up), or `false` when `timeout` ms pass first;
+   * rejects with `signal.reason` when `signal` aborts.
+   *
+   * @example
+   * ```ts
+   * if (!await new Barrier(zk, "/deploy/gate").wait({ timeout: 10_000 })) {
+   *   console.log("still closed after 10 s");
+   * }
+   * ```
+   */
+  wait(options: BarrierWaitOptions = {}): Promise<boolean> {
+    return withTimeout(options, false, async (signal) => {
+      const wakeup = new Wakeup();
+      while (true) {
+        wakeup.arm();
+        const stat = await this.#zk.retry(
+          () => this.#zk.exists(this.path, { watch: wakeup.watcher, signal }),
+          { maxTries: -1, signal },
+        );
+        if (stat === null) return true;
+        await wakeup.wait(signal);
+      }
+    });
+  }
+}
+
+/**
+ * A double barrier: {@linkcode DoubleBarrier.enter} blocks until
+ * `numClients` participants have entered, {@linkcode DoubleBarrier.leave}
+ * until all of them have left (ZooKeeper's recipe, kazoo's znodes).
+ *
+ * @example
+ * ```ts
+ * import { DoubleBarrier } from "@zk/client";
+ * const barrier = new DoubleBarrier(zk, "/jobs/42/barrier", 3, "worker-1");
+ * await barrier.enter({ signal: AbortSignal.timeout(60_000) });
+ * await doMyShare();
+ * await barrier.leave();
+ * ```
+ */
+export class DoubleBarrier {
+  /** The barrier's node. */
+  readonly path: string;
+  /** How many participants must enter before anyone proceeds. */
+  readonly numClients: number;
+  /** This participant's identifier (the data of its node). */
+  readonly identifier: string;
+  /** This participant's node name (32 hex digits, kazoo's `uuid4().hex`). */
+  readonly node: string;
+  readonly #zk: ZooKeeperClient;
+  #participating = false;
+
+  /**
+   * Makes a participant; nothing is sent until {@linkcode DoubleBarrier.enter}.
+   * `identifier` defaults to the node name (kazoo's default is `fqdn-pid`).
+   */
+  constructor(zk: ZooKeeperClient, path: string, numClients: number, identifier?: string) {
+    if (!Number.isInteger(numClients) || numClients < 1) {
+      throw new RangeError(`double barrier ${path}: numClients must be a positive integer`);
+    }
+    this.#zk = zk;
+    this.path = path;
+    this.numClients = numClients;
+    this.node = crypto.randomUUID().replaceAll("-", "");
+    this.identifier = identifier ?? this.node;
+  }
+
+  /** True between a successful {@linkcode DoubleBarrier.enter} and {@linkcode DoubleBarrier.leave}. */
+  get participating(): boolean {
+    return this.#participating;
+  }
+
+  get #ready(): string {
+    return joinPath(this.path, "ready");
+  }
+
+  get #mine(): string {
+    return joinPath(this.path, this.node);
+  }
+
+  /**
+   * Enters the barrier and waits until `numClients` participants have. If
+   * `signal` aborts or a call fails, our node is removed (best effort) and the
+   * promise rejects; kazoo's `enter()` would swallow the error instead.
+   *
+   * @example
+   * ```ts
+   * await new DoubleBarrier(zk, "/jobs/42/barrier", 3).enter();
+   * ```
+   */
+  async enter(options: CallOptions = {}): Promise<void> {
+    const signal = options.signal;
+    const zk = this.#zk;
+    const retry = <T>(fn: () => Promise<T>): Promise<T> => zk.retry(fn, { maxTries: -1, signal });
+    try {
+      await retry(() => zk.ensurePath(this.path, { signal }));
+      const wakeup = new Wakeup();
+      while (true) {
+        wakeup.arm();
+        // Created again after an expiry, which takes the ephemeral node along.
+        await retry(() => this.#createMine(signal));
+        if (await retry(() => zk.exists(this.#ready, { watch: wakeup.watcher, signal }))) break;
+        const children = await retry(() => zk.getChildren(this.path, { signal }));
+        if (children.filter((c) => c !== "ready").length >= this.numClients) {
+          await retry(() => zk.create(this.#ready, null, { signal })).catch((error) => {
+            if (!(error instanceof NodeExistsError)) throw error;
+          });
+          break;
+        }
+        // A CREATED event lets us through even if `ready` is gone again by the
+        // time we would look (a fast participant has started to leave).
+        if ((await wakeup.wait(signal)).type === "CREATED") break;
+      }
+      this.#participating = true;
+    } catch (error) {
+      await this.#cleanUp();
+      throw error;
+    }
+  }
+
+  /**
+   * Leaves the barrier and waits until every participant has: the lowest
+   * node waits for the highest to go, every other participant removes its
+   * node and waits for the lowest.
+   *
+   * @example
+   * ```ts
+   * await barrier.leave({ signal: AbortSignal.timeout(60_000) });
+   * ```
+   */
+  async leave(options: CallOptions = {}): Promise<void> {
+    const signal = options.signal;
+    const zk = this.#zk;
+    const retry = <T>(fn: () => Promise<T>): Promise<T> => zk.retry(fn, { maxTries: -1, signal });
+    try {
+      await retry(() => deleteIfThere(zk, this.#ready, signal));
+      const wakeup = new Wakeup();
+      while (true) {
+        const children = (await retry(() => zk.getChildren(this.path, { signal })))
+          .filter((c) => c !== "ready").sort();
+        if (children.length === 0) break;
+        const mine = children.includes(this.node);
+        if (mine && children.length === 1) {
+          await retry(() => deleteIfThere(zk, this.#mine, signal));
+          break;
+        }
+        let awaited: string;
+        if (children[0] === this.node) {
+          awaited = children[children.length - 1];
+        } else {
+          if (mine) await retry(() => deleteIfThere(zk, this.#mine, signal));
+          awaited = children[0];
+        }
+        wakeup.arm();
+        const there = await retry(() =>
+          zk.exists(joinPath(this.path, awaited), { watch: wakeup.watcher, signal })
+        );
+        if (there) await wakeup.wait(signal);
+      }
+    } catch (error) {
+      await this.#cleanUp();
+      throw error;
+    } finally {
+      this.#participating = false;
+    }
+  }
+
+  async #createMine(signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.#zk.create(this.#mine, this.identifier, { ephemeral: true, signal });
+    } catch (error) {
+      // Ours: the name is unique, and a node of an expired session is gone.
+      if (!(error instanceof NodeExistsError)) throw error;
+    }
+  }
+
+  async #cleanUp(): Promise<void> {
+    this.#participating = false;
+    try {
+      await this.#zk.retry(() => deleteIfThere(this.#zk, this.#mine), { maxTries: 3 });
+    } catch {
+      // Best effort: the node is ephemeral and goes with the session anyway.
+    }
+  }
+}
+
+async function deleteIfThere(
+  zk: ZooKeeperClient,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    await zk.delete(path, { signal });
+  } catch (error) {
+    if (!(error instanceof NoNodeError)) throw error;
+  }
+}
+
+/**
+ * A watch callback that wakes one waiter. `arm()` before the read that sets
+ * the watch, then `wait()`: an event that arrived in between is not missed.
+ * Re-registering the same callback does not pile up watches on the client.
+ */
+class Wakeup {
+  #event: WatchedEvent | undefined;
+  #resolve: ((event: WatchedEvent) => void) | undefined;
+  readonly watcher: Watcher = (event) => {
+    this.#event = event;
+    this.#resolve?.(event);
+    this.#resolve = undefined;
+  };
+
+  arm(): void {
+    this.#event = undefined;
+  }
+
+  wait(signal?: AbortSignal): Promise<WatchedEvent> {
+    if (this.#event) return Promise.resolve(this.#event);
+    return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
+  }
+}
+
+/**
+ * Runs `fn` with a signal that also aborts after `options.timeout` ms; if the
+ * timeout is what stopped it, resolves with `onTimeout` instead of rejecting.
+ */
+async function withTimeout<T>(
+  options: { signal?: AbortSignal; timeout?: number },
+  onTimeout: T,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const { signal, timeout } = options;
+  if (timeout === undefined) return await fn(signal);
+  if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  const timer = new AbortController();
+  const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
+  try {
+    return await fn(signal ? AbortSignal.any([signal, timer.signal]) : timer.signal);
+  } catch (error) {
+    if (timer.signal.aborted && !signal?.aborted) return onTimeout;
+    throw error;
+  } finally {
+    clearTimeout(id);
+  }
+}
