@@ -27,7 +27,7 @@
 import type { ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError, NoNodeError } from "../lib/errors.ts";
 import { joinPath, validatePath } from "../lib/paths.ts";
-import { ForceRetryError, RetryPolicy } from "../lib/retry.ts";
+import { ForceRetryError } from "../lib/retry.ts";
 import { throwIfAborted } from "../lib/abort.ts";
 import {
   attemptSignal,
@@ -38,6 +38,7 @@ import {
   type LockHandle,
   predecessor,
   ProtectedCreate,
+  retryUntil,
   sortContenders,
   waitForDeletion,
   whileConnected,
@@ -107,7 +108,6 @@ export class LockReentryError extends Error {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const RETRY = new RetryPolicy({ maxTries: -1, delay: 50, maxDelay: 1000 });
 
 /**
  * An exclusive lock on `path`, compatible with kazoo's `Lock`.
@@ -137,8 +137,7 @@ export class Lock {
   readonly path: string;
   /** This contender's identifier, stored as its node's data. */
   readonly identifier: string;
-  /** The client the lock works through. */
-  protected readonly zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClient;
   readonly #extra: readonly string[];
   #handle: LockHandle | undefined;
   #acquiring = false;
@@ -156,7 +155,7 @@ export class Lock {
     if (typeof identifier !== "string") {
       throw new BadArgumentsError("a lock identifier must be a string");
     }
-    this.zk = zk;
+    this.#zk = zk;
     this.path = path;
     this.identifier = identifier;
     this.#extra = [...(options.extraLockPatterns ?? [])];
@@ -232,7 +231,7 @@ export class Lock {
   async contenders(options: { signal?: AbortSignal } = {}): Promise<string[]> {
     let children: string[];
     try {
-      children = await this.zk.getChildren(this.path, { signal: options.signal });
+      children = await this.#zk.getChildren(this.path, { signal: options.signal });
     } catch (error) {
       if (error instanceof NoNodeError) return [];
       throw error;
@@ -242,7 +241,7 @@ export class Lock {
     const data = await Promise.all(ordered.map(async ({ name }) => {
       try {
         return decoder.decode(
-          (await this.zk.get(joinPath(this.path, name), { signal: options.signal })).data,
+          (await this.#zk.get(joinPath(this.path, name), { signal: options.signal })).data,
         );
       } catch (error) {
         if (error instanceof NoNodeError) return undefined;
@@ -261,7 +260,10 @@ export class Lock {
     options: AcquireOptions,
   ): Promise<LockHandle | null> {
     if (this.isAcquired) {
-      throw new LockReentryError("this Lock instance holds the lock already", this.path);
+      throw new LockReentryError(
+        "this Lock instance holds the lock already; release its handle first",
+        this.path,
+      );
     }
     if (this.#acquiring) {
       throw new LockReentryError("this Lock instance is acquiring the lock already", this.path);
@@ -274,7 +276,7 @@ export class Lock {
     this.#cancel = cancel;
     const ephemeral = options.ephemeral ?? true;
     const creator = new ProtectedCreate(
-      this.zk,
+      this.#zk,
       this.path,
       this.nodeName,
       encoder.encode(this.identifier),
@@ -283,43 +285,47 @@ export class Lock {
     const conflicts = contenderPattern(this.#conflicts());
     let node: ContenderNode | undefined;
     try {
-      const held = await RETRY.run(async () => {
-        if (node && isStale(this.zk, node)) {
+      const held = await retryUntil(async () => {
+        if (node && isStale(this.#zk, node)) {
           // Ours from an expired session: it dies with it; help it along.
-          await this.zk.delete(node.path).catch(() => {});
+          await this.#zk.delete(node.path).catch(() => {});
           node = undefined;
         }
         node ??= await creator.create(signal);
         const own = node;
         while (true) {
           throwIfAborted(signal);
-          const children = await this.zk.getChildren(this.path, { signal });
+          const children = await this.#zk.getChildren(this.path, { signal });
           if (!children.includes(own.name)) {
             node = undefined;
             throw new ForceRetryError("our contender node is gone (session expired?)");
           }
           const before = predecessor(children, own, conflicts);
-          if (before === undefined) return true;
+          if (before === undefined) {
+            // Not ours to keep if the client has moved on to a new session.
+            if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
+            return true;
+          }
           if (!blocking) return false;
-          await waitForDeletion(this.zk, joinPath(this.path, before), signal);
-          if (isStale(this.zk, own)) throw new ForceRetryError("the session changed");
+          await waitForDeletion(this.#zk, joinPath(this.path, before), signal);
+          if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
         }
-      }, { signal });
+      }, signal);
       if (held && node) {
-        const handle = await HeldNode.hold(this.zk, node, `lock ${this.path}`, () => {
+        const handle = await HeldNode.hold(this.#zk, node, `lock ${this.path}`, () => {
           if (this.#handle === handle) this.#handle = undefined;
         });
         this.#handle = handle;
         return handle;
       }
     } catch (error) {
-      await whileConnected(this.zk, creator.cleanup());
+      await whileConnected(this.#zk, creator.cleanup());
       throw error;
     } finally {
       this.#acquiring = false;
       this.#cancel = undefined;
     }
-    await whileConnected(this.zk, creator.cleanup());
+    await whileConnected(this.#zk, creator.cleanup());
     return null;
   }
 }

@@ -190,6 +190,80 @@ Deno.test({
       }
     });
 
+    await t.step("each waiter watches only the node just before it (no herd)", async () => {
+      const chroot = uniqueChroot("herd");
+      const zks = await clients(cluster, chroot, 5);
+      try {
+        const holder = await new Lock(zks[0], "/lock", "holder").acquire();
+        const waiting = zks.slice(1).map((zk) => new Lock(zk, "/lock").acquire());
+        await eventually(async () => (await zks[0].getChildren("/lock")).length === 5);
+        const nodes = sortContenders(
+          await zks[0].getChildren("/lock"),
+          contenderPattern(["__lock__"]),
+        ).map((c) => `${chroot}/lock/${c.name}`);
+        // wchp: each watched path, then the sessions watching it.
+        const watchers = new Map<string, number>();
+        await eventually(
+          async () => {
+            const answer = await cluster.members[0].fourLetterWord("wchp");
+            watchers.clear();
+            let path = "";
+            for (const line of answer.split("\n")) {
+              if (line.startsWith("/")) path = line.trim();
+              else if (line.trim().startsWith("0x") && path.startsWith(`${chroot}/lock/`)) {
+                watchers.set(path, (watchers.get(path) ?? 0) + 1);
+              }
+            }
+            // The holder watches its own node too; every other node has one watcher.
+            return nodes.slice(0, 4).every((n, i) => watchers.get(n) === (i === 0 ? 2 : 1));
+          },
+          5000,
+          `one watcher per node, got ${JSON.stringify([...watchers])}`,
+        );
+        assert.equal(watchers.get(nodes[4]), undefined, "nobody watches the last waiter");
+        await holder.release();
+        await within(
+          Promise.all(waiting.map((w) => w.then((handle) => handle.release()))),
+          5000,
+          "the waiters, one after another",
+        );
+      } finally {
+        await closeAll(zks);
+      }
+    });
+
+    await t.step("a waiter keeps its place through a reconnect with the same session", async () => {
+      const member = cluster.members[0];
+      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
+      const chroot = uniqueChroot("reconnect-waiting");
+      const [admin] = await clients(cluster, chroot, 1);
+      const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      try {
+        const holder = await new Lock(admin, "/lock", "holder").acquire();
+        const waiting = new Lock(zk, "/lock", "waiter").acquire();
+        await eventually(async () => (await admin.getChildren("/lock")).length === 2);
+        const before = (await admin.getChildren("/lock")).sort();
+        const session = zk.sessionId;
+        const back = nextState(zk, (s) => s === State.SUSPENDED).then(() =>
+          nextState(zk, (s) => s === State.CONNECTED)
+        );
+        proxy.refuse();
+        await proxy.cut();
+        // The holder lets go while the waiter is cut off: its watch fires on reconnect.
+        await holder.release();
+        proxy.accept();
+        await back;
+        const handle = await within(waiting, 10_000, "the waiter");
+        assert.equal(zk.sessionId, session);
+        assert.ok(before.includes(handle.path.slice("/lock/".length)), "the same node");
+        await handle.release();
+        assert.deepEqual(await admin.getChildren("/lock"), []);
+      } finally {
+        await zk.close();
+        await admin.close();
+      }
+    });
+
     await t.step("a timeout rejects with LockTimeoutError and leaves no node", async () => {
       const chroot = uniqueChroot("timeout");
       const [a, b] = await clients(cluster, chroot, 2);

@@ -26,6 +26,7 @@ import {
 } from "../../lib/errors.ts";
 import { joinPath } from "../../lib/paths.ts";
 import { abortable, sleep } from "../../lib/abort.ts";
+import { ForceRetryError } from "../../lib/retry.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../../lib/types.ts";
 import { type HeldSignal, heldSignal } from "./session_signal.ts";
 
@@ -180,6 +181,29 @@ export function attemptSignal(
     signal: AbortSignal.any(signals),
     [Symbol.dispose]: () => clearTimeout(timer),
   };
+}
+
+/**
+ * Runs `attempt` until it resolves, again after each transient error or
+ * {@linkcode ForceRetryError} (with a growing pause), and rejects with
+ * `signal.reason` once `signal` aborts. Unlike `RetryPolicy.run`, which stops
+ * waiting for an attempt on abort, it always waits for the attempt to end,
+ * so an abandoned attempt never goes on working behind the caller's back
+ * (each attempt is expected to pass `signal` to what it awaits).
+ */
+export async function retryUntil<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  let delay = 20;
+  while (true) {
+    if (signal?.aborted) throw signal.reason;
+    try {
+      return await attempt();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (!(isTransient(error) || error instanceof ForceRetryError)) throw error;
+    }
+    await sleep(delay, signal);
+    delay = Math.min(delay * 2, 1000);
+  }
 }
 
 /** Errors after which the same request may succeed: the connection or session changed. */
