@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { ConfigurationError } from "../errors.ts";
 import { makeTempDir, PID_FILE, removeDir, sweepStale, trackChild } from "./cleanup.ts";
 import { findZooKeeper, type ZooKeeperInstallation } from "./find.ts";
@@ -324,14 +325,14 @@ export class ZooKeeperMember {
     if (child === undefined) return;
     child.ref();
     try {
-      if (this.#paused && signal !== "SIGKILL") child.kill("SIGCONT");
-      child.kill(signal);
+      if (this.#paused && signal !== "SIGKILL") sendSignal(child, "SIGCONT");
+      sendSignal(child, signal);
       const timer = new Promise<"timeout">((resolve) => {
         const id = setTimeout(() => resolve("timeout"), graceMs);
         this.#exited.then(() => clearTimeout(id));
       });
       if ((await Promise.race([this.#exited, timer])) === "timeout") {
-        child.kill("SIGKILL");
+        sendSignal(child, "SIGKILL");
         await this.#exited;
       }
     } finally {
@@ -355,14 +356,14 @@ export class ZooKeeperMember {
    */
   pause(): void {
     if (this.#child === undefined) throw new Error(`ZooKeeper member ${this.id} is not running`);
-    this.#child.kill("SIGSTOP");
+    sendSignal(this.#child, "SIGSTOP");
     this.#paused = true;
   }
 
   /** Thaws a paused process with SIGCONT. */
   resume(): void {
     if (this.#child === undefined) throw new Error(`ZooKeeper member ${this.id} is not running`);
-    this.#child.kill("SIGCONT");
+    sendSignal(this.#child, "SIGCONT");
     this.#paused = false;
   }
 
@@ -409,6 +410,19 @@ export class ZooKeeperMember {
     } catch {
       return null;
     }
+  }
+}
+
+/**
+ * Signals a child by pid: Deno's `ChildProcess.kill` ignores every call after
+ * the first one that succeeded, so SIGSTOP would make SIGCONT a no-op.
+ */
+function sendSignal(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ESRCH") throw error;
   }
 }
 
@@ -599,7 +613,7 @@ export class ZooKeeperCluster implements AsyncDisposable {
         writeFileSync(join(memberDir, "data", "myid"), `${setup.id}\n`);
         const cfg: Record<string, string | number | boolean> = {
           tickTime,
-          initLimit: 50,
+          initLimit: 10,
           syncLimit: 10,
           dataDir: join(memberDir, "data"),
           minSessionTimeout: 2 * tickTime,
@@ -758,8 +772,9 @@ export class ZooKeeperCluster implements AsyncDisposable {
   }
 
   /**
-   * Waits until every running, unpaused member serves requests and, for an
-   * ensemble, one of them leads. Stopped and paused members are skipped.
+   * Waits until every running, unpaused member serves requests and exactly
+   * one of them leads (or is the standalone server). Stopped and paused
+   * members are skipped.
    */
   async waitUntilServing(options: WaitOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 60_000;
@@ -770,8 +785,10 @@ export class ZooKeeperCluster implements AsyncDisposable {
         const live = this.members.filter((m) => m.running && !m.paused);
         if (live.length === 0) throw new Error("no ZooKeeper member is running");
         modes = await Promise.all(live.map((m) => m.mode({ timeout: 2000 })));
-        const leads = modes.includes("leader") || modes.includes("standalone");
-        if (modes.every((mode) => mode !== null) && leads) return;
+        // Exactly one leader: a leader thawed after a pause still says "leader"
+        // until it notices its followers left (syncLimit), next to the new one.
+        const leaders = modes.filter((mode) => mode === "leader" || mode === "standalone");
+        if (modes.every((mode) => mode !== null) && leaders.length === 1) return;
         try {
           await sleep(100, limit.signal);
         } catch (error) {
