@@ -16,6 +16,7 @@ import {
   BadVersionError,
   ConnectionLossError,
   NoNodeError,
+  SessionExpiredError,
 } from "../lib/errors.ts";
 import { throwIfAborted } from "../lib/abort.ts";
 import type { CallOptions, Stat } from "../lib/types.ts";
@@ -139,10 +140,11 @@ export class Counter {
    * Lost races are retried at once; connection trouble is waited out.
    *
    * If the connection drops while the conditional write is in flight, the
-   * counter re-reads the node: unchanged means the write was not applied and
-   * it tries again; one version further with exactly our bytes means it was.
-   * Anything else (others wrote too in the meantime) cannot be told apart, and
-   * rejects with {@linkcode ConnectionLossError} rather than risk counting twice.
+   * counter re-reads the node: unchanged, or one version further with other
+   * bytes, means the write was not applied and it tries again; one version
+   * further with exactly our bytes means it was. Two or more writes since
+   * cannot be told apart, and reject with {@linkcode ConnectionLossError}
+   * rather than risk counting twice (kazoo would add again).
    *
    * @throws {BadArgumentsError} if `delta` does not fit the counter's type, or
    * the result would not fit (a non-safe integer, or out of int32 for `"curator"`).
@@ -165,7 +167,8 @@ export class Counter {
       try {
         await this.#zk.set(this.path, bytes, { version: stat.version, signal });
       } catch (error) {
-        if (error instanceof BadVersionError) continue;
+        // Lost the race; or the session expired before the write was sent.
+        if (error instanceof BadVersionError || error instanceof SessionExpiredError) continue;
         if (error instanceof NoNodeError) {
           this.#ensured = false;
           continue;
@@ -216,7 +219,11 @@ export class Counter {
       throw error;
     }
     if (now.stat.version === version) return "retry";
-    if (now.stat.version === version + 1 && sameBytes(now.data, bytes)) return "done";
+    // One write since: ours (our bytes), or someone else's (then ours, which
+    // needed the old version, cannot have been applied). Identical bytes from
+    // someone adding the same amount at the same moment would be mistaken for
+    // ours, the one case this cannot tell apart.
+    if (now.stat.version === version + 1) return sameBytes(now.data, bytes) ? "done" : "retry";
     throw new ConnectionLossError(
       `counter ${this.path}: the connection dropped during an update and others have ` +
         `written since; whether it was applied is unknown`,

@@ -16,7 +16,12 @@
  */
 
 import type { ZooKeeperClient } from "../lib/client.ts";
-import { NodeExistsError, NoNodeError } from "../lib/errors.ts";
+import {
+  ClientClosedError,
+  NodeExistsError,
+  NoNodeError,
+  SessionExpiredError,
+} from "../lib/errors.ts";
 import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { CallOptions, State, WatchedEvent, Watcher } from "../lib/types.ts";
@@ -160,9 +165,19 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
     yield* await this.members();
   }
 
-  /** Leaves the party if it has joined. */
+  /**
+   * Leaves the party if it has joined. A closed client or an expired session
+   * took the node along already, so those are not errors here.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#participating || this.#listening) await this.leave();
+    if (!this.#participating && !this.#listening) return;
+    try {
+      await this.leave();
+    } catch (error) {
+      if (!(error instanceof ClientClosedError || error instanceof SessionExpiredError)) {
+        throw error;
+      }
+    }
   }
 
   async #ensure(signal: AbortSignal | undefined): Promise<void> {
@@ -277,8 +292,8 @@ export class Party extends BaseParty {
 export class ShallowParty extends BaseParty {
   /** This member's node name: `{uuid4hex}-{identifier}`. */
   readonly node: string;
-  /** Nothing: the identifier is in the name. */
-  protected readonly data: string = "";
+  /** The identifier again (kazoo stores it in both). */
+  protected readonly data: string;
 
   /**
    * Makes a member; nothing is sent until a call.
@@ -291,6 +306,7 @@ export class ShallowParty extends BaseParty {
     }
     super(zk, path, identifier);
     this.node = `${crypto.randomUUID().replaceAll("-", "")}-${identifier}`;
+    this.data = identifier;
   }
 
   /** Every child is a member. */

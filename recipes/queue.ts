@@ -425,9 +425,13 @@ export class LockingQueue extends BaseQueue {
       });
       return { name, value: data, session };
     } catch (error) {
-      // Consumed between our listing and our lock, or we were aborted: unlock.
-      await this.#unlock(lock);
-      if (error instanceof NoNodeError) return undefined;
+      // Consumed between our listing and our lock: unlock and look further.
+      if (error instanceof NoNodeError) {
+        await this.#unlock(lock);
+        return undefined;
+      }
+      // Aborted, or the client closed: unlock without keeping the caller waiting.
+      void this.#unlock(lock);
       throw error;
     }
   }

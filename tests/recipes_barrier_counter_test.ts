@@ -118,6 +118,28 @@ Deno.test({
       assert.equal(await counter.add(1), 11);
     });
 
+    await t.step("an add whose connection drops mid-flight is applied exactly once", async () => {
+      const chroot = uniqueChroot("counter-cut");
+      await using admin = await chrootedClient(cluster, chroot);
+      const member = cluster.members[0];
+      // 30 ms each way: an add is a read then a write, 60 ms each; the cuts
+      // below land before, during and after the write reaches the server.
+      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort }, {
+        latency: 30,
+      });
+      await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      const counter = new Counter(zk, "/c");
+      let expected = await counter.add(1);
+      for (const delay of [10, 50, 70, 90, 100, 110, 120, 140, 170]) {
+        const adding = counter.add(1);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await proxy.cut();
+        expected++;
+        assert.equal(await within(adding, 10_000, `add cut at ${delay} ms`), expected);
+        assert.equal(text((await admin.get("/c")).data), String(expected), `cut at ${delay} ms`);
+      }
+    });
+
     await t.step("adds made while the connection is down complete after it returns", async () => {
       const chroot = uniqueChroot("counter-suspended");
       await using admin = await connect(cluster.connectionString());

@@ -4,8 +4,8 @@
  * locked entries coming back when their holder releases or dies.
  */
 import assert from "node:assert/strict";
-import { BadArgumentsError } from "../mod.ts";
-import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { BadArgumentsError, connect } from "../mod.ts";
+import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
 import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
 
@@ -61,6 +61,28 @@ Deno.test({
       } finally {
         await Promise.all(clients.map((zk) => zk.close()));
       }
+    });
+
+    await t.step("a get whose connection drops mid-flight loses no entry", async () => {
+      const chroot = uniqueChroot("queue-cut");
+      await using admin = await chrootedClient(cluster, chroot);
+      const member = cluster.members[0];
+      // 30 ms each way: a get lists, reads and deletes (60 ms each); the cuts
+      // below land in each step, including after the delete was applied.
+      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort }, {
+        latency: 30,
+      });
+      await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      const delays = [10, 50, 70, 100, 130, 150, 170, 190, 230];
+      await new Queue(admin, "/q").putAll(delays.map((_, i) => `e${i}`));
+      const queue = new Queue(zk, "/q");
+      for (const [i, delay] of delays.entries()) {
+        const getting = queue.get();
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await proxy.cut();
+        assert.equal(text(await within(getting, 10_000, `get cut at ${delay} ms`)), `e${i}`);
+      }
+      assert.equal(await queue.get(), null);
     });
 
     await t.step("take waits for an entry, or gives up after its timeout", async () => {
@@ -162,6 +184,34 @@ Deno.test({
       assert.deepEqual(await zk.getChildren("/lq/taken"), []);
       assert.equal(text(await queue.get()), "later");
       await queue.consume();
+    });
+
+    await t.step("an abort that lands while the lock is being created leaves no lock", async () => {
+      const chroot = uniqueChroot("locking-queue-abort-inflight");
+      await using admin = await chrootedClient(cluster, chroot);
+      const member = cluster.members[0];
+      // 40 ms each way: a get is four round trips of 80 ms (two listings, the
+      // lock's create, the entry's read), so the aborts below land in each.
+      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort }, {
+        latency: 40,
+      });
+      await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      const queue = new LockingQueue(zk, "/lq");
+      await queue.put("precious");
+      for (const delay of [20, 100, 180, 200, 220, 240, 260, 300]) {
+        const controller = new AbortController();
+        const getting = queue.get({ signal: controller.signal });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        controller.abort(new Error("abandoned"));
+        const outcome = await getting.then(() => "got it", (e: Error) => e.message);
+        if (outcome === "got it") assert.equal(await queue.release(), true);
+        await eventually(
+          async () => (await admin.getChildren("/lq/taken")).length === 0,
+          5000,
+          `no lock left after an abort at ${delay} ms`,
+        );
+      }
+      assert.equal(text(await new LockingQueue(admin, "/lq").get({ timeout: 1000 })), "precious");
     });
 
     await t.step("five consumers with locks process 50 entries exactly once", async () => {
