@@ -150,6 +150,8 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
   #acquired: AbortController | undefined;
   #changeWaiters = new Set<() => void>();
   #finishing: Promise<void> | undefined;
+  #releasing: Promise<void> | undefined;
+  #operations: Promise<void> = Promise.resolve();
   readonly #onState = (): void => {
     // Any change of connection state: at SUSPENDED our ephemeral locks may be
     // lost, at LOST they are. kazoo fails on LOST; we ask for a release, and
@@ -234,14 +236,16 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    * if (partitioner.state === "RELEASE") await partitioner.release();
    * ```
    */
-  async release(): Promise<void> {
-    if (this.#state === PartitionState.FAILURE) return;
-    await this.#stopRound();
-    if (!await this.#releaseLocks()) return await this.#failOut(this.#error);
-    // finish() or a failure may have come meanwhile.
-    if (this.#failed()) return;
-    this.#setState(PartitionState.ALLOCATING);
-    this.#startRound(false);
+  release(): Promise<void> {
+    // Calls made while one is under way share it.
+    return this.#releasing ??= this.#serially(async () => {
+      if (this.#failed()) return;
+      await this.#stopRound();
+      if (!await this.#releaseLocks()) return await this.#failOut(this.#error);
+      if (this.#failed()) return;
+      this.#setState(PartitionState.ALLOCATING);
+      this.#startRound(false);
+    }).finally(() => this.#releasing = undefined);
   }
 
   /**
@@ -254,11 +258,18 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    * ```
    */
   finish(): Promise<void> {
-    return this.#finishing ??= (async () => {
+    return this.#finishing ??= this.#serially(async () => {
       await this.#stopRound();
       await this.#releaseLocks();
       await this.#failOut(undefined);
-    })();
+    });
+  }
+
+  /** Runs `op` after every `release()` and `finish()` before it has ended. */
+  #serially(op: () => Promise<void>): Promise<void> {
+    const run = this.#operations.then(op);
+    this.#operations = run.catch(() => {});
+    return run;
   }
 
   /** Same as {@linkcode SetPartitioner.finish}. */
