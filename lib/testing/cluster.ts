@@ -78,7 +78,12 @@ export interface ZooKeeperClusterOptions {
   sasl?: ClusterSaslOptions;
   /** A `"user:password"` that becomes ZooKeeper's super user (digest scheme). */
   superDigest?: string;
-  /** Let a member that lost its quorum serve reads (`readonlymode.enabled`). */
+  /**
+   * Let a member that lost its quorum serve reads (`readonlymode.enabled`).
+   * This also turns on local sessions (`localSessionsEnabled`, upgraded to
+   * global ones on their first ephemeral), as kazoo's harness does: a
+   * read-only server only admits new sessions as local ones.
+   */
   readOnly?: boolean;
   /** Enable TTL nodes (`zookeeper.extendedTypesEnabled`). Containers always work. */
   extendedTypes?: boolean;
@@ -621,8 +626,8 @@ export class ZooKeeperCluster implements AsyncDisposable {
           maxClientCnxns: 0,
           "admin.enableServer": false,
           "4lw.commands.whitelist": "*",
-          localSessionsEnabled: false,
-          localSessionsUpgradingEnabled: false,
+          localSessionsEnabled: options.readOnly === true,
+          localSessionsUpgradingEnabled: options.readOnly === true,
           // Test data need not survive a power cut; fsync would dominate latency.
           forceSync: "no",
           preAllocSize: 1024,
