@@ -9,7 +9,8 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { ConfigurationError } from "../errors.ts";
@@ -246,13 +247,14 @@ export class ZooKeeperMember {
   }
 
   /**
-   * Starts the process (no-op if running) and waits until it serves, or only
-   * until its client port answers `ruok` with `{waitUntilServing: false}`.
+   * Starts the process (resumes it if paused) and waits until it serves, or
+   * only until its client port answers `ruok` with `{waitUntilServing: false}`.
    *
    * @throws when the process exits while starting; the message quotes its log.
    */
   async start(options: MemberStartOptions = {}): Promise<void> {
     if (this.#child === undefined) this.#spawn();
+    else if (this.#paused) this.resume();
     const limit = deadline(
       options.timeout ?? 60_000,
       `starting ZooKeeper member ${this.id}`,
@@ -274,7 +276,8 @@ export class ZooKeeperMember {
         await sleep(50, limit.signal);
       }
     } catch (error) {
-      if (limit.signal.aborted && error === limit.signal.reason && this.#child !== undefined) {
+      const timedOut = limit.signal.aborted && !options.signal?.aborted;
+      if (timedOut && error === limit.signal.reason && this.#child !== undefined) {
         throw new Error(
           `ZooKeeper member ${this.id} did not ${
             serving(options) ? "serve" : "open its port"
@@ -380,16 +383,9 @@ export class ZooKeeperMember {
 
   /** The server's log, followed by anything the JVM printed. */
   async logs(): Promise<string> {
-    const read = (name: string) => {
-      try {
-        return readFileSync(join(this.dir, name), "utf8");
-      } catch {
-        return "";
-      }
-    };
-    await Promise.resolve();
-    const out = read("out.log");
-    return read("zookeeper.log") + (out ? `\n--- stdout/stderr ---\n${out}` : "");
+    const read = (name: string) => readFile(join(this.dir, name), "utf8").catch(() => "");
+    const [log, out] = await Promise.all([read("zookeeper.log"), read("out.log")]);
+    return log + (out ? `\n--- stdout/stderr ---\n${out}` : "");
   }
 
   /**
@@ -554,6 +550,8 @@ export class ZooKeeperCluster implements AsyncDisposable {
     const tickTime = options.tickTime ?? 200;
     const tlsOptions = options.tls === true ? {} : options.tls || undefined;
 
+    // Orphans of a killed earlier run may hold the very ports checked below.
+    sweepStale();
     let ports: number[];
     if (options.freePorts) {
       ports = await freePorts(total * 4);
@@ -577,7 +575,6 @@ export class ZooKeeperCluster implements AsyncDisposable {
       await assertPortsFree(wanted);
     }
 
-    sweepStale();
     const dir = makeTempDir();
     const members: ZooKeeperMember[] = [];
     let cluster: ZooKeeperCluster | undefined;
@@ -768,7 +765,11 @@ export class ZooKeeperCluster implements AsyncDisposable {
     return hosts.join(",") + (options.chroot ?? "");
   }
 
-  /** The member that leads (or the standalone server), if any serves right now. */
+  /**
+   * The member that leads (or the standalone server), if any serves right
+   * now. A leader thawed after a pause may claim to lead for a moment next to
+   * the new one: call {@linkcode ZooKeeperCluster.waitUntilServing} first.
+   */
   async leader(): Promise<ZooKeeperMember | undefined> {
     const live = this.members.filter((m) => m.running && !m.paused);
     const modes = await Promise.all(live.map((m) => m.mode()));

@@ -405,10 +405,24 @@ export class RawSession {
   }
 
   /**
-   * Sends a request and resolves with the reply body (after the reply
-   * header); a non-zero error code rejects with the matching error class.
+   * Sends a request (`type` is the opcode, `body` its encoded record) and
+   * resolves with the reply body after the reply header; a non-zero error
+   * code rejects with the matching error class.
+   *
+   * @example
+   * ```ts
+   * const SYNC = 9;
+   * const path = new TextEncoder().encode("/");
+   * const body = new Uint8Array([0, 0, 0, path.length, ...path]);
+   * await session.request(SYNC, body, "/");
+   * ```
    */
-  request(type: number, body?: Uint8Array, path?: string): Promise<Reader> {
+  async request(type: number, body?: Uint8Array, path?: string): Promise<Uint8Array> {
+    const reply = await this.#call(type, body, path);
+    return reply.data.subarray(reply.data.length - reply.remaining);
+  }
+
+  #call(type: number, body?: Uint8Array, path?: string): Promise<Reader> {
     if (!this.connected) {
       return Promise.reject(new ConnectionLossError("connection closed", { path }));
     }
@@ -450,14 +464,14 @@ export class RawSession {
       : options.container
       ? Op.createContainer
       : Op.create;
-    const reply = await this.request(type, body.bytes(), path);
+    const reply = await this.#call(type, body.bytes(), path);
     return reply.string();
   }
 
   /** Whether `path` exists. */
   async exists(path: string): Promise<boolean> {
     try {
-      await this.request(Op.exists, new Writer().string(path).bool(false).bytes(), path);
+      await this.#call(Op.exists, new Writer().string(path).bool(false).bytes(), path);
       return true;
     } catch (error) {
       if ((error as { code?: number }).code === NO_NODE) return false;
@@ -467,7 +481,7 @@ export class RawSession {
 
   /** The data of `path`. */
   async getData(path: string): Promise<Uint8Array> {
-    const reply = await this.request(
+    const reply = await this.#call(
       Op.getData,
       new Writer().string(path).bool(false).bytes(),
       path,
@@ -477,7 +491,7 @@ export class RawSession {
 
   /** The children of `path`, sorted. */
   async getChildren(path: string): Promise<string[]> {
-    const reply = await this.request(
+    const reply = await this.#call(
       Op.getChildren,
       new Writer().string(path).bool(false).bytes(),
       path,
@@ -490,7 +504,7 @@ export class RawSession {
 
   /** Deletes `path` (any version unless `version` is given). */
   async delete(path: string, version = -1): Promise<void> {
-    await this.request(Op.delete, new Writer().string(path).int(version).bytes(), path);
+    await this.#call(Op.delete, new Writer().string(path).int(version).bytes(), path);
   }
 
   /**
@@ -501,7 +515,7 @@ export class RawSession {
     return this.#closing ??= (async () => {
       if (this.connected) {
         try {
-          await Promise.race([this.request(Op.closeSession), this.closed]);
+          await Promise.race([this.#call(Op.closeSession), this.closed]);
         } catch {
           // The connection dropped first: the session will time out instead.
         }
