@@ -21,17 +21,27 @@ export const PID_FILE = "java.pid";
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+/** Folders kept for the whole process (caches): removed at exit, but they need no signal hooks. */
+const quietDirs = new Set<string>();
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 type Signal = typeof SIGNALS[number];
 let exitHooked = false;
 let signalsHooked = false;
 
-/** Makes a temp folder `zk-harness-*` that is removed at exit unless released first. */
-export function makeTempDir(): string {
+/**
+ * Makes a temp folder `zk-harness-*` that is removed at exit unless released
+ * first. A `cache` folder lives as long as the process: it is removed at exit
+ * (or by the next run's sweep after a kill) without holding signal handlers,
+ * so a test that made one leaves no signal listener behind.
+ */
+export function makeTempDir(options: { cache?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
   writeFileSync(join(dir, OWNER_FILE), String(process.pid));
-  trackDir(dir);
+  if (options.cache) {
+    quietDirs.add(dir);
+    hook();
+  } else trackDir(dir);
   return dir;
 }
 
@@ -122,6 +132,14 @@ export function cleanupSync(): void {
     }
   }
   dirs.clear();
+  for (const dir of quietDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // The next sweep removes the rest.
+    }
+  }
+  quietDirs.clear();
 }
 
 /**

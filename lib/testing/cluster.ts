@@ -442,7 +442,7 @@ function tlsFiles(java: string, hostnames: string[]): Promise<ServerTlsFiles> {
   const key = hostnames.join(",");
   let files = tlsCache.get(key);
   if (files === undefined) {
-    tlsDir ??= makeTempDir();
+    tlsDir ??= makeTempDir({ cache: true });
     files = makeTlsMaterial(java, join(tlsDir, `tls-${tlsCache.size}`), hostnames);
     files.catch(() => tlsCache.delete(key));
     tlsCache.set(key, files);
