@@ -69,3 +69,4 @@ export {
   type TransportConnection,
   type TransportConnectOptions,
 } from "./lib/transport/mod.ts";
+export * from "./recipes/mod.ts";

@@ -71,6 +71,15 @@ import {
   type Watcher,
 } from "./types.ts";
 import { Transaction } from "./transaction.ts";
+import { Lock, ReadLock, WriteLock } from "../recipes/lock.ts";
+import { Semaphore } from "../recipes/semaphore.ts";
+import { Election } from "../recipes/election.ts";
+import { MultiNonBlockingLease, NonBlockingLease } from "../recipes/lease.ts";
+import { Barrier, DoubleBarrier } from "../recipes/barrier.ts";
+import { Counter, type CounterOptions } from "../recipes/counter.ts";
+import { Party, ShallowParty } from "../recipes/party.ts";
+import { SetPartitioner, type SetPartitionerOptions } from "../recipes/partitioner.ts";
+import { LockingQueue, Queue } from "../recipes/queue.ts";
 
 /** Everything `connect()` and `new ZooKeeperClient()` accept. */
 export interface ZooKeeperClientOptions {
@@ -1194,6 +1203,78 @@ export class ZooKeeperClient implements AsyncDisposable {
   retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
     const policy = new RetryPolicy({ ...this.#commandRetry, ...options });
     return policy.run(fn, { signal: options.signal });
+  }
+
+  // ---- recipe factories (kazoo's client.Lock(...) and friends) -------------
+
+  /** A {@linkcode Lock} on `path` (kazoo's `client.Lock`). */
+  lock(path: string, identifier = ""): Lock {
+    return new Lock(this, path, identifier);
+  }
+  /** A {@linkcode ReadLock} on `path` (kazoo's `client.ReadLock`). */
+  readLock(path: string, identifier = ""): ReadLock {
+    return new ReadLock(this, path, identifier);
+  }
+  /** A {@linkcode WriteLock} on `path` (kazoo's `client.WriteLock`). */
+  writeLock(path: string, identifier = ""): WriteLock {
+    return new WriteLock(this, path, identifier);
+  }
+  /** A {@linkcode Semaphore} with `maxLeases` leases (kazoo's `client.Semaphore`). */
+  semaphore(path: string, identifier = "", maxLeases = 1): Semaphore {
+    return new Semaphore(this, path, identifier, maxLeases);
+  }
+  /** An {@linkcode Election} on `path` (kazoo's `client.Election`). */
+  election(path: string, identifier = ""): Election {
+    return new Election(this, path, identifier);
+  }
+  /** A {@linkcode NonBlockingLease} of `duration` ms (kazoo's `client.NonBlockingLease`). */
+  nonBlockingLease(path: string, duration: number, identifier: string): NonBlockingLease {
+    return new NonBlockingLease(this, path, duration, identifier);
+  }
+  /** A {@linkcode MultiNonBlockingLease} of `count` leases (kazoo's `client.MultiNonBlockingLease`). */
+  multiNonBlockingLease(
+    count: number,
+    path: string,
+    duration: number,
+    identifier: string,
+  ): MultiNonBlockingLease {
+    return new MultiNonBlockingLease(this, count, path, duration, identifier);
+  }
+  /** A {@linkcode Barrier} on `path` (kazoo's `client.Barrier`). */
+  barrier(path: string): Barrier {
+    return new Barrier(this, path);
+  }
+  /** A {@linkcode DoubleBarrier} for `numClients` (kazoo's `client.DoubleBarrier`). */
+  doubleBarrier(path: string, numClients: number, identifier?: string): DoubleBarrier {
+    return new DoubleBarrier(this, path, numClients, identifier);
+  }
+  /** A {@linkcode Counter} at `path` (kazoo's `client.Counter`). */
+  counter(path: string, options?: CounterOptions): Counter {
+    return new Counter(this, path, options);
+  }
+  /** A {@linkcode Party} at `path` (kazoo's `client.Party`). */
+  party(path: string, identifier = ""): Party {
+    return new Party(this, path, identifier);
+  }
+  /** A {@linkcode ShallowParty} at `path` (kazoo's `client.ShallowParty`). */
+  shallowParty(path: string, identifier = ""): ShallowParty {
+    return new ShallowParty(this, path, identifier);
+  }
+  /** A {@linkcode SetPartitioner} of `set` (kazoo's `client.SetPartitioner`). */
+  setPartitioner<T = string>(
+    path: string,
+    set: Iterable<T>,
+    options?: SetPartitionerOptions<T>,
+  ): SetPartitioner<T> {
+    return new SetPartitioner<T>(this, path, set, options);
+  }
+  /** A {@linkcode Queue} at `path` (kazoo's `client.Queue`). */
+  queue(path: string): Queue {
+    return new Queue(this, path);
+  }
+  /** A {@linkcode LockingQueue} at `path` (kazoo's `client.LockingQueue`). */
+  lockingQueue(path: string): LockingQueue {
+    return new LockingQueue(this, path);
   }
 }
 

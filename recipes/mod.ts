@@ -1,0 +1,38 @@
+/**
+ * The recipes: kazoo's set, with kazoo's znode names and data so that
+ * services using kazoo and services using @zk/client cooperate on the same
+ * paths. Each is also available as a factory on the client (`zk.lock(...)`).
+ *
+ * @module
+ */
+export {
+  type AcquireOptions,
+  Lock,
+  type LockHandle,
+  type LockOptions,
+  LockReentryError,
+  ReadLock,
+  type TryAcquireOptions,
+  WriteLock,
+} from "./lock.ts";
+export { Semaphore, type SemaphoreAcquireOptions } from "./semaphore.ts";
+export { Election, type ElectionRunOptions } from "./election.ts";
+export { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from "./lease.ts";
+export { Barrier, type BarrierWaitOptions, DoubleBarrier } from "./barrier.ts";
+export { Counter, type CounterEncoding, type CounterOptions, type CounterType } from "./counter.ts";
+export { BaseParty, Party, ShallowParty } from "./party.ts";
+export {
+  type Acquisition,
+  defaultPartitionFunction,
+  type PartitionFunction,
+  PartitionState,
+  SetPartitioner,
+  type SetPartitionerOptions,
+} from "./partitioner.ts";
+export {
+  BaseQueue,
+  LockingQueue,
+  type LockingQueueGetOptions,
+  Queue,
+  type QueuePutOptions,
+} from "./queue.ts";

@@ -1,0 +1,47 @@
+/** The client's recipe factories build the recipe classes, kazoo-style (`zk.lock(path)`). */
+import assert from "node:assert/strict";
+import {
+  Barrier,
+  Counter,
+  DoubleBarrier,
+  Election,
+  Lock,
+  LockingQueue,
+  MultiNonBlockingLease,
+  NonBlockingLease,
+  Party,
+  Queue,
+  ReadLock,
+  Semaphore,
+  SetPartitioner,
+  ShallowParty,
+  WriteLock,
+  ZooKeeperClient,
+} from "../mod.ts";
+
+Deno.test({
+  name: "every recipe has a factory on the client",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  fn() {
+    // Never started: factories only build objects.
+    const zk = new ZooKeeperClient({ hosts: "127.0.0.1:1" });
+    assert.ok(zk.lock("/l", "me") instanceof Lock);
+    assert.ok(zk.readLock("/rw") instanceof ReadLock);
+    assert.ok(zk.writeLock("/rw") instanceof WriteLock);
+    assert.ok(zk.semaphore("/s", "me", 3) instanceof Semaphore);
+    assert.ok(zk.election("/e", "me") instanceof Election);
+    assert.ok(zk.nonBlockingLease("/lease", 1000, "me") instanceof NonBlockingLease);
+    assert.ok(zk.multiNonBlockingLease(2, "/leases", 1000, "me") instanceof MultiNonBlockingLease);
+    assert.ok(zk.barrier("/b") instanceof Barrier);
+    assert.ok(zk.doubleBarrier("/db", 3) instanceof DoubleBarrier);
+    assert.ok(zk.counter("/c") instanceof Counter);
+    assert.ok(zk.party("/p", "me") instanceof Party);
+    assert.ok(zk.shallowParty("/sp", "me") instanceof ShallowParty);
+    assert.ok(
+      zk.setPartitioner("/sets", ["a", "b"], { identifier: "me" }) instanceof SetPartitioner,
+    );
+    assert.ok(zk.queue("/q") instanceof Queue);
+    assert.ok(zk.lockingQueue("/lq") instanceof LockingQueue);
+  },
+});
