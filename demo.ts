@@ -90,6 +90,50 @@ async function tour(hosts: string): Promise<void> {
   await zk.delete("/services/api/instance-1");
   await watching;
 
+  say("a lock: two workers take turns");
+  {
+    await using a = await connect(`${hosts}${root}`);
+    await using b = await connect(`${hosts}${root}`);
+    const order: string[] = [];
+    const work = async (zk: typeof a, name: string) => {
+      await using held = await zk.lock("/locks/report", name).acquire({ timeout: 10_000 });
+      order.push(`${name} in`);
+      show(`${name} holds the lock (${held.path.split("/").pop()})`);
+      await new Promise((r) => setTimeout(r, 50));
+      order.push(`${name} out`);
+    };
+    await Promise.all([work(a, "worker-a"), work(b, "worker-b")]);
+    show(`never both inside: ${order.join(" → ")}`);
+  }
+
+  say("an election with a failover");
+  {
+    const candidates = await Promise.all(
+      ["node-1", "node-2"].map(async (name) => ({ name, zk: await connect(`${hosts}${root}`) })),
+    );
+    const elected: string[] = [];
+    const stop = new AbortController();
+    const runs = candidates.map(({ name, zk }) =>
+      zk.election("/election", name).run(async (leadership) => {
+        elected.push(name);
+        show(`${name} is the leader`);
+        await new Promise<void>((resolve) => {
+          leadership.addEventListener("abort", () => resolve(), { once: true });
+          stop.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      }, { signal: stop.signal }).catch(() => {})
+    );
+    while (elected.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const leader = candidates.find((c) => c.name === elected[0])!;
+    show(`${leader.name} crashes (its session closes)…`);
+    await leader.zk.close();
+    while (elected.length === 1) await new Promise((r) => setTimeout(r, 20));
+    show(`failover: ${elected[1]} took over`);
+    stop.abort();
+    await Promise.all(runs);
+    for (const c of candidates) await c.zk.close();
+  }
+
   say("clean up");
   await zk.delete("/", { recursive: true });
   await zk.close();
