@@ -1,0 +1,133 @@
+/**
+ * TreeCache on a tree of 10,001 nodes (a root, 100 children, 99 leaves
+ * each, 32 bytes of data apiece): how long `start()` takes to build the
+ * cache, and how much heap each cached node costs, with one persistent
+ * recursive watch (ZooKeeper 3.6+) versus kazoo's one-shot data and child
+ * watches on every node.
+ *
+ * ```sh
+ * deno bench -A --v8-flags=--expose-gc bench/cache_bench.ts
+ * ```
+ *
+ * Without `--expose-gc` the memory figures are best effort (no forced
+ * collection around the measurement). It starts its own standalone server
+ * (ports from 26900) unless `ZK_HOSTS` names one; there it keeps the tree
+ * in `/zk-client-bench-cache` between runs (remove it with `deleteall`).
+ */
+
+import { connect, type ZooKeeperClient } from "../mod.ts";
+import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { TreeCache, type TreeCacheOptions } from "../recipes/tree_cache.ts";
+
+const ROOT = "/zk-client-bench-cache";
+const CHILDREN = 100;
+const LEAVES = 99;
+const NODES = 1 + CHILDREN + CHILDREN * LEAVES;
+const DATA = new Uint8Array(32).fill(7);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function ensureTree(zk: ZooKeeperClient): Promise<void> {
+  const stat = await zk.exists(ROOT);
+  if (stat !== null && (await zk.getAllChildrenNumber(ROOT)) === NODES - 1) return;
+  if (stat !== null) await zk.delete(ROOT, { recursive: true });
+  await zk.create(ROOT, DATA);
+  const pending: Promise<unknown>[] = [];
+  for (let c = 0; c < CHILDREN; c++) {
+    const child = `${ROOT}/c${c}`;
+    pending.push(zk.create(child, DATA));
+    for (let l = 0; l < LEAVES; l++) pending.push(zk.create(`${child}/l${l}`, DATA));
+    if (pending.length >= 2000) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+}
+
+const hosts = Deno.env.get("ZK_HOSTS");
+const cluster = hosts === undefined
+  ? await ZooKeeperCluster.start({ portOffset: 26900 })
+  : undefined;
+const zk = await connect(hosts ?? cluster!.connectionString(), { sessionTimeout: 30_000 });
+await ensureTree(zk);
+
+interface Case {
+  name: string;
+  options: TreeCacheOptions;
+  /** start() durations, ms. */
+  times: number[];
+  bytesPerNode?: number;
+}
+
+const cases: Case[] = [
+  { name: "per-node one-shot watches", options: { watchMode: "oneShot" }, times: [] },
+  { name: "persistent recursive watch", options: { watchMode: "persistent" }, times: [] },
+  {
+    name: "persistent recursive, stat only",
+    options: { watchMode: "persistent", dataMode: "stat" },
+    times: [],
+  },
+];
+
+function heapUsed(): number {
+  gc?.();
+  gc?.();
+  return Deno.memoryUsage().heapUsed;
+}
+
+/** Heap growth per cached node while a started cache is alive (its watch bookkeeping included). */
+async function bytesPerNode(options: TreeCacheOptions): Promise<number> {
+  const before = heapUsed();
+  const cache = new TreeCache(zk, ROOT, options);
+  await cache.start();
+  const after = heapUsed();
+  const size = cache.size;
+  await cache.close();
+  if (size !== NODES) throw new Error(`cached ${size} nodes, expected ${NODES}`);
+  return (after - before) / size;
+}
+
+// Memory first, each case after a warm-up build, so code and client buffers
+// are already allocated when the heap is measured.
+for (const c of cases) {
+  await bytesPerNode(c.options);
+  c.bytesPerNode = await bytesPerNode(c.options);
+}
+
+for (const c of cases) {
+  Deno.bench({
+    name: c.name,
+    group: `build a TreeCache of ${NODES} nodes`,
+    baseline: c === cases[0],
+    n: 5,
+    warmup: 1,
+    async fn(b) {
+      const cache = new TreeCache(zk, ROOT, c.options);
+      const started = performance.now();
+      b.start();
+      await cache.start();
+      b.end();
+      c.times.push(performance.now() - started);
+      if (cache.size !== NODES) throw new Error(`cached ${cache.size} nodes`);
+      await cache.close();
+    },
+  });
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+addEventListener("unload", () => {
+  const rows = cases.map((c) => ({
+    "watch strategy": c.name,
+    "start() median, ms": c.times.length ? Math.round(median(c.times)) : "-",
+    "nodes/s": c.times.length ? Math.round(NODES / (median(c.times) / 1000)) : "-",
+    "heap bytes/node": Math.round(c.bytesPerNode ?? NaN),
+  }));
+  console.log(
+    `\nTreeCache of ${NODES} nodes (${DATA.length}-byte data) against ${
+      hosts ?? "a harness standalone server"
+    }; heap ${gc ? "measured after forced GC" : "best effort (run with --v8-flags=--expose-gc)"}:`,
+  );
+  console.table(rows);
+});
