@@ -80,6 +80,17 @@ import { Counter, type CounterOptions } from "../recipes/counter.ts";
 import { Party, ShallowParty } from "../recipes/party.ts";
 import { SetPartitioner, type SetPartitionerOptions } from "../recipes/partitioner.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
+import {
+  DataWatch,
+  type DataWatchFunction,
+  type WatchRecipeOptions,
+} from "../recipes/data_watch.ts";
+import {
+  ChildrenWatch,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+} from "../recipes/children_watch.ts";
+import { TreeCache, type TreeCacheOptions } from "../recipes/tree_cache.ts";
 
 /** Everything `connect()` and `new ZooKeeperClient()` accept. */
 export interface ZooKeeperClientOptions {
@@ -1275,6 +1286,22 @@ export class ZooKeeperClient implements AsyncDisposable {
   /** A {@linkcode LockingQueue} at `path` (kazoo's `client.LockingQueue`). */
   lockingQueue(path: string): LockingQueue {
     return new LockingQueue(this, path);
+  }
+  /** A {@linkcode DataWatch} calling `fn` with the node's data now and on every change. */
+  dataWatch(path: string, fn: DataWatchFunction, options?: WatchRecipeOptions): DataWatch {
+    return new DataWatch(this, path, fn, options);
+  }
+  /** A {@linkcode ChildrenWatch} calling `fn` with the node's children now and on every change. */
+  childrenWatch(
+    path: string,
+    fn: ChildrenWatchFunction,
+    options?: ChildrenWatchOptions,
+  ): ChildrenWatch {
+    return new ChildrenWatch(this, path, fn, options);
+  }
+  /** A {@linkcode TreeCache} of the subtree at `path` (call `start()`). */
+  treeCache(path: string, options?: TreeCacheOptions): TreeCache {
+    return new TreeCache(this, path, options);
   }
 }
 

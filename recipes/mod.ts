@@ -36,3 +36,26 @@ export {
   Queue,
   type QueuePutOptions,
 } from "./queue.ts";
+export {
+  DataWatch,
+  type DataWatchFunction,
+  type DataWatchValue,
+  WatchRecipe,
+  type WatchRecipeOptions,
+  type WatchVerdict,
+} from "./data_watch.ts";
+export {
+  ChildrenWatch,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+  type ChildrenWatchValue,
+} from "./children_watch.ts";
+export {
+  TreeCache,
+  type TreeCacheEvent,
+  TreeCacheEventType,
+  type TreeCacheListener,
+  type TreeCacheNode,
+  type TreeCacheOptions,
+  type TreeCacheWatchMode,
+} from "./tree_cache.ts";

@@ -15,6 +15,7 @@ import {
   Semaphore,
   SetPartitioner,
   ShallowParty,
+  TreeCache,
   WriteLock,
   ZooKeeperClient,
 } from "../mod.ts";
@@ -43,5 +44,6 @@ Deno.test({
     );
     assert.ok(zk.queue("/q") instanceof Queue);
     assert.ok(zk.lockingQueue("/lq") instanceof LockingQueue);
+    assert.ok(zk.treeCache("/tree", { maxDepth: 3 }) instanceof TreeCache);
   },
 });
