@@ -97,8 +97,8 @@ for (const c of cases) {
     name: c.name,
     group: `build a TreeCache of ${NODES} nodes`,
     baseline: c === cases[0],
-    n: 5,
-    warmup: 1,
+    n: 8,
+    warmup: 2,
     async fn(b) {
       const cache = new TreeCache(zk, ROOT, c.options);
       const started = performance.now();

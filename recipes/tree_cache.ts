@@ -94,7 +94,9 @@ export type TreeCacheWatchMode = "persistent" | "oneShot";
 export interface TreeCacheOptions {
   /**
    * Deepest level cached: 0 is the root alone, 1 the root and its children,
-   * and so on (default: no limit).
+   * and so on (default: no limit). With per-node watches a node at this
+   * level has no child watch, so the children fields of its stat
+   * (`numChildren`, `cversion`, `pzxid`) are refreshed only with its data.
    */
   maxDepth?: number;
   /** `"data"` (default) keeps data and stat; `"stat"` keeps only the stat, for big trees. */

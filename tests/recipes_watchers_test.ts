@@ -413,10 +413,11 @@ Deno.test({
           seen.push(children.join(","));
           events.push(event);
           if (seen.length === 1) await admin.create("/it/a");
-          else await admin.delete("/it", { recursive: true });
+          else if (seen.length === 2) await admin.delete("/it/a");
+          else await admin.delete("/it");
         }
-        assert.deepEqual(seen, ["", "a"]);
-        assert.equal(events[1]?.type, "CHILD");
+        assert.deepEqual(seen, ["", "a", ""]);
+        assert.deepEqual(events.map((e) => e?.type), [undefined, "CHILD", "CHILD"]);
         await noServerWatch(zk, "/it", "children");
       },
     );
@@ -440,5 +441,34 @@ Deno.test({
         assert.deepEqual(after, []);
       },
     );
+  },
+});
+
+// Client bug (reported, not fixed here: the fix belongs in lib/session): a
+// watched read whose signal aborts after the request went out is dropped when
+// its reply arrives, so the client never records the watch the server set.
+// The server then holds a watch the client cannot see, re-register or remove
+// by watcher. The recipes never pass a signal to a watched read for this
+// reason. Remove `ignore` once the session registers (or removes) it.
+Deno.test({
+  name: "a watched read aborted in flight leaves no server watch the client does not know",
+  ignore: true,
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    await using cluster = await ZooKeeperCluster.start({ portOffset: 26060 });
+    const member = cluster.members[0];
+    await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
+    await using zk = await connect(proxy.address, { sessionTimeout: 10_000 });
+    await zk.create("/n", "0");
+    const controller = new AbortController();
+    proxy.stall();
+    const read = zk.get("/n", { watch: () => {}, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await assert.rejects(read);
+    proxy.pass();
+    await zk.sync("/n");
+    await assert.rejects(zk.checkWatches("/n", { type: "data" }), NoWatcherError);
   },
 });
