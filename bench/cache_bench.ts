@@ -122,7 +122,8 @@ addEventListener("unload", () => {
     "watch strategy": c.name,
     "start() median, ms": c.times.length ? Math.round(median(c.times)) : "-",
     "nodes/s": c.times.length ? Math.round(NODES / (median(c.times) / 1000)) : "-",
-    "heap bytes/node": Math.round(c.bytesPerNode ?? NaN),
+    // Without forced collections the delta is noise, and can be negative.
+    "heap bytes/node": gc || (c.bytesPerNode ?? 0) > 0 ? Math.round(c.bytesPerNode ?? NaN) : "n/a",
   }));
   console.log(
     `\nTreeCache of ${NODES} nodes (${DATA.length}-byte data) against ${
