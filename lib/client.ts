@@ -225,6 +225,15 @@ export function readPublicStat(r: JuteReader): Stat {
   };
 }
 
+/**
+ * Data decoded from a reply is a view of the received chunk (up to 64 KiB):
+ * hand out a copy when keeping the view would pin a much larger buffer.
+ */
+function compact(data: Uint8Array | null): Uint8Array {
+  if (data === null || data.length === 0) return EMPTY;
+  return data.buffer.byteLength > data.length * 2 + 4096 ? data.slice() : data;
+}
+
 function checkVersion(version: number | undefined): number {
   if (version === undefined) return -1;
   if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
@@ -450,6 +459,22 @@ export class ZooKeeperClient implements AsyncDisposable {
     throw errorFromCode(err, { path });
   }
 
+  /**
+   * For a watched read whose caller gave up (aborted) after it was sent: if
+   * the server set the watch, take it off again unless this client holds a
+   * watcher of that kind there anyway, so no server watch is left that the
+   * client does not know about.
+   */
+  #dropUnwantedWatch(serverPath: string, kinds: WatchKind[], type: number): (err: number) => void {
+    return (err) => {
+      const set = err === 0 || (kinds.includes("exist") && err === ErrorCode.NO_NODE);
+      if (!set) return;
+      const registry = this.#session.watches;
+      if (kinds.some((k) => registry.count(k, serverPath) > 0)) return;
+      this.#removeWatchesRequest(serverPath, type, serverPath).catch(() => {});
+    };
+  }
+
   // ---- CRUD ---------------------------------------------------------------
 
   /**
@@ -572,7 +597,13 @@ export class ZooKeeperClient implements AsyncDisposable {
         if (watch) this.#session.watches.add("data", serverPath, watch);
         return stat;
       },
-      { signal: options.signal, path },
+      {
+        signal: options.signal,
+        path,
+        abandoned: watch
+          ? this.#dropUnwantedWatch(serverPath, ["data", "exist"], WatcherType.Data)
+          : undefined,
+      },
     );
   }
 
@@ -585,12 +616,18 @@ export class ZooKeeperClient implements AsyncDisposable {
       (w) => writeGetDataRequest(w, { path: serverPath, watch: watch !== undefined }),
       (err, r) => {
         if (err !== 0) this.#fail(err, path);
-        const data = r.buffer() ?? EMPTY;
+        const data = compact(r.buffer());
         const stat = readPublicStat(r);
         if (watch) this.#session.watches.add("data", serverPath, watch);
         return { data, stat };
       },
-      { signal: options.signal, path },
+      {
+        signal: options.signal,
+        path,
+        abandoned: watch
+          ? this.#dropUnwantedWatch(serverPath, ["data", "exist"], WatcherType.Data)
+          : undefined,
+      },
     );
   }
 
@@ -630,7 +667,13 @@ export class ZooKeeperClient implements AsyncDisposable {
         if (watch) this.#session.watches.add("child", serverPath, watch);
         return stat ? { children, stat } : children;
       },
-      { signal: options.signal, path },
+      {
+        signal: options.signal,
+        path,
+        abandoned: watch
+          ? this.#dropUnwantedWatch(serverPath, ["child"], WatcherType.Children)
+          : undefined,
+      },
     );
   }
 
@@ -805,7 +848,7 @@ export class ZooKeeperClient implements AsyncDisposable {
         return readMultiResponse(r).map((result, i): ReadResult => {
           switch (result.type) {
             case OpCode.getData:
-              return { data: result.data ?? EMPTY, stat: publicStat(result.stat) };
+              return { data: compact(result.data), stat: publicStat(result.stat) };
             case OpCode.getChildren:
               return result.children ?? [];
             case OpCode.error:

@@ -444,15 +444,10 @@ Deno.test({
   },
 });
 
-// Client bug (reported, not fixed here: the fix belongs in lib/session): a
-// watched read whose signal aborts after the request went out is dropped when
-// its reply arrives, so the client never records the watch the server set.
-// The server then holds a watch the client cannot see, re-register or remove
-// by watcher. The recipes never pass a signal to a watched read for this
-// reason. Remove `ignore` once the session registers (or removes) it.
+// A watched read whose signal aborts after the request went out: the server
+// set the watch, so the client takes it off again when the late reply comes.
 Deno.test({
   name: "a watched read aborted in flight leaves no server watch the client does not know",
-  ignore: true,
   sanitizeOps: true,
   sanitizeResources: true,
   async fn() {

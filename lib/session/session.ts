@@ -132,6 +132,8 @@ interface Request {
   done: boolean;
   path: string | undefined;
   cleanup: (() => void) | undefined;
+  /** Runs when the reply arrives after the caller gave up (to undo a server-side effect). */
+  abandoned: ((err: number) => void) | undefined;
 }
 
 interface Connection {
@@ -307,7 +309,7 @@ export class Session {
     type: number,
     encode: ((w: JuteWriter) => void) | undefined,
     decode: ReplyDecoder<T>,
-    options: { signal?: AbortSignal; path?: string } = {},
+    options: { signal?: AbortSignal; path?: string; abandoned?: (err: number) => void } = {},
   ): Promise<T> {
     if (this.#terminalError) return Promise.reject(this.#terminalError);
     if (this.#closing) {
@@ -326,6 +328,7 @@ export class Session {
         done: false,
         path: options.path,
         cleanup: undefined,
+        abandoned: options.abandoned,
       };
       if (signal) {
         const onAbort = () => {
@@ -395,6 +398,7 @@ export class Session {
           done: false,
           path: undefined,
           cleanup: undefined,
+          abandoned: undefined,
         };
         const done = new Promise<void>((resolve) => {
           request.resolve = () => resolve();
@@ -803,6 +807,7 @@ export class Session {
         done: false,
         path: undefined,
         cleanup: undefined,
+        abandoned: undefined,
       },
       promise,
     };
@@ -1049,7 +1054,16 @@ export class Session {
       );
     }
     if (zxid > this.#lastZxid) this.#lastZxid = zxid;
-    if (request.done) return;
+    if (request.done) {
+      if (request.abandoned) {
+        try {
+          request.abandoned(err);
+        } catch (error) {
+          this.#log("warn", "cleanup after an abandoned request failed", error);
+        }
+      }
+      return;
+    }
     let value: unknown;
     try {
       value = request.decode(err, r);
