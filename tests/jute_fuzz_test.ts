@@ -4,6 +4,7 @@
  * any other error (RangeError, TypeError, ...) or a hang is a bug.
  */
 
+import { defaultVectorsFile } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { MarshallingError } from "../lib/errors.ts";
 import { JuteReader, recordCodecs } from "../lib/jute/mod.ts";
@@ -48,8 +49,7 @@ function fromHex(hex: string): Uint8Array {
 
 async function vectors(): Promise<{ record: string; bytes: Uint8Array }[]> {
   const files = [
-    Deno.env.get("JUTE_VECTORS") ??
-      new URL("../../shared/jute-vectors/zookeeper-3.8.0.jsonl", import.meta.url),
+    defaultVectorsFile(),
     new URL("./fixtures/jute-extra.jsonl", import.meta.url),
   ];
   const out = [];

@@ -13,6 +13,7 @@
  * field 3.9 appends), a create2 op as `MultiOperationRecord` writes one.
  */
 
+import { defaultVectorsFile } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { JuteReader, JuteWriter, recordCodecs } from "../lib/jute/mod.ts";
 
@@ -254,10 +255,8 @@ async function checkVectorFile(file: string | URL): Promise<number> {
   return checked;
 }
 
-function vectorsFile(): string | URL {
-  const env = Deno.env.get("JUTE_VECTORS");
-  if (env) return env;
-  return new URL("../../shared/jute-vectors/zookeeper-3.8.0.jsonl", import.meta.url);
+function vectorsFile(): string {
+  return defaultVectorsFile();
 }
 
 Deno.test("every golden vector encodes to its hex and decodes back to its fields", async () => {
