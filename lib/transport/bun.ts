@@ -91,6 +91,8 @@ export const bunTransport: Transport = {
       opened = resolve;
       openFailed = reject;
     });
+    // When Bun.connect itself rejects, nobody awaits openPromise.
+    openPromise.catch(() => {});
 
     const finish = (error?: Error) => {
       if (!readableDone) {
