@@ -16,7 +16,7 @@
  */
 
 import type { ZooKeeperClient } from "../lib/client.ts";
-import { NodeExistsError, NoNodeError } from "../lib/errors.ts";
+import { BadArgumentsError, NodeExistsError, NoNodeError } from "../lib/errors.ts";
 import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { CallOptions, WatchedEvent, Watcher } from "../lib/types.ts";
@@ -155,7 +155,7 @@ export class DoubleBarrier {
    */
   constructor(zk: ZooKeeperClient, path: string, numClients: number, identifier?: string) {
     if (!Number.isInteger(numClients) || numClients < 1) {
-      throw new RangeError(`double barrier ${path}: numClients must be a positive integer`);
+      throw new BadArgumentsError(`double barrier ${path}: numClients must be a positive integer`);
     }
     this.#zk = zk;
     this.path = path;
@@ -330,7 +330,9 @@ async function withTimeout<T>(
 ): Promise<T> {
   const { signal, timeout } = options;
   if (timeout === undefined) return await fn(signal);
-  if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  if (!(timeout >= 0)) {
+    throw new BadArgumentsError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  }
   const timer = new AbortController();
   const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
   try {

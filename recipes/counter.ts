@@ -15,6 +15,7 @@ import {
   BadArgumentsError,
   BadVersionError,
   ConnectionLossError,
+  DataInconsistencyError,
   NoNodeError,
   SessionExpiredError,
 } from "../lib/errors.ts";
@@ -279,7 +280,7 @@ export class Counter {
     if (data.length === 0) return this.default;
     if (this.encoding === "curator") {
       if (data.length !== 4) {
-        throw new TypeError(
+        throw new DataInconsistencyError(
           `counter ${this.path} holds ${data.length} bytes, not a 4-byte curator int`,
         );
       }
@@ -288,10 +289,12 @@ export class Counter {
     const text = decoder.decode(data);
     const value = this.type === "int" ? parsePythonInt(text) : parsePythonFloat(text);
     if (value === undefined) {
-      throw new TypeError(`counter ${this.path} holds ${JSON.stringify(text)}, not ${this.type}`);
+      throw new DataInconsistencyError(
+        `counter ${this.path} holds ${JSON.stringify(text)}, not ${this.type}`,
+      );
     }
     if (this.type === "int" && !Number.isSafeInteger(value)) {
-      throw new RangeError(`counter ${this.path} holds ${text}, beyond a safe integer`);
+      throw new DataInconsistencyError(`counter ${this.path} holds ${text}, beyond a safe integer`);
     }
     return value;
   }

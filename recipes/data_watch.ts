@@ -9,6 +9,7 @@
 
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
+  BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
   NoNodeError,
@@ -285,7 +286,9 @@ export abstract class WatchRecipe<T> implements AsyncIterable<T>, AsyncDisposabl
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#queue === undefined) {
-      throw new TypeError("a watch made with a function delivers to it and cannot be iterated");
+      throw new BadArgumentsError(
+        "a watch made with a function delivers to it and cannot be iterated",
+      );
     }
     return this.#queue;
   }

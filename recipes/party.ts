@@ -17,6 +17,7 @@
 
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
+  BadArgumentsError,
   ClientClosedError,
   NodeExistsError,
   NoNodeError,
@@ -302,7 +303,7 @@ export class ShallowParty extends BaseParty {
    */
   constructor(zk: ZooKeeperClient, path: string, identifier: string = "") {
     if (identifier.includes("/")) {
-      throw new RangeError(`shallow party ${path}: identifier ${identifier} has a "/"`);
+      throw new BadArgumentsError(`shallow party ${path}: identifier ${identifier} has a "/"`);
     }
     super(zk, path, identifier);
     this.node = `${crypto.randomUUID().replaceAll("-", "")}-${identifier}`;

@@ -581,7 +581,9 @@ async function withTimeout<T>(
 ): Promise<T> {
   const { signal, timeout } = options;
   if (timeout === undefined) return await fn(signal);
-  if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  if (!(timeout >= 0)) {
+    throw new BadArgumentsError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  }
   const timer = new AbortController();
   const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
   try {

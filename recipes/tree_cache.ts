@@ -22,8 +22,10 @@
 
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
+  BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
+  MarshallingError,
   NoNodeError,
   NoWatcherError,
   SessionExpiredError,
@@ -228,15 +230,15 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     validatePath(path);
     const maxDepth = options.maxDepth ?? Infinity;
     if (!(maxDepth === Infinity || (Number.isInteger(maxDepth) && maxDepth >= 0))) {
-      throw new RangeError(`maxDepth must be a non-negative integer (got ${maxDepth})`);
+      throw new BadArgumentsError(`maxDepth must be a non-negative integer (got ${maxDepth})`);
     }
     const dataMode = options.dataMode ?? "data";
     if (dataMode !== "data" && dataMode !== "stat") {
-      throw new RangeError(`dataMode must be "data" or "stat" (got ${dataMode})`);
+      throw new BadArgumentsError(`dataMode must be "data" or "stat" (got ${dataMode})`);
     }
     const watchMode = options.watchMode ?? "auto";
     if (!["auto", "persistent", "oneShot"].includes(watchMode)) {
-      throw new RangeError(
+      throw new BadArgumentsError(
         `watchMode must be "auto", "persistent" or "oneShot" (got ${watchMode})`,
       );
     }
@@ -460,7 +462,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
         if (node instanceof ZooKeeperError) throw node;
         if (children instanceof ZooKeeperError) throw children;
         if (!("stat" in node) || !Array.isArray(children)) {
-          throw new TypeError(`unexpected multiRead result for ${path}`);
+          throw new MarshallingError(`unexpected multiRead result for ${path}`);
         }
         return { path, missing: false, stat: node.stat, data: node.data, children, deep };
       }));

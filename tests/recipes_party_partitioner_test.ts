@@ -4,7 +4,7 @@
  * exactly once among members that come and go.
  */
 import assert from "node:assert/strict";
-import type { ZooKeeperClient } from "../mod.ts";
+import { BadArgumentsError, type ZooKeeperClient } from "../mod.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { Party, ShallowParty } from "../recipes/party.ts";
 import { PartitionState, SetPartitioner } from "../recipes/partitioner.ts";
@@ -62,7 +62,7 @@ Deno.test({
       assert.ok(names.includes(first.node));
       assert.match(first.node, /^[0-9a-f]{32}-host-1:80$/);
       assert.deepEqual(sorted(await second.members()), ["host-1:80", "host-2"]);
-      assert.throws(() => new ShallowParty(a, "/sp", "a/b"), RangeError);
+      assert.throws(() => new ShallowParty(a, "/sp", "a/b"), BadArgumentsError);
     });
 
     await t.step("watch reports the membership at first and after each change", async () => {
