@@ -23,7 +23,6 @@ import {
   OpCode,
   WatcherType as WireWatcherType,
 } from "./jute/opcodes.ts";
-import type { JuteReader } from "./jute/reader.ts";
 import {
   readACL,
   readClientInfo,
@@ -71,6 +70,7 @@ import {
   type Watcher,
 } from "./types.ts";
 import { Transaction } from "./transaction.ts";
+import { publicStat, readPublicStat } from "./stat.ts";
 import { Lock, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { Semaphore } from "../recipes/semaphore.ts";
 import { Election } from "../recipes/election.ts";
@@ -206,23 +206,6 @@ function toBytes(data: Data | undefined | null): Uint8Array {
   if (typeof data === "string") return encoder.encode(data);
   if (data instanceof Uint8Array) return data;
   throw new BadArgumentsError("data must be a Uint8Array or a string");
-}
-
-/** Reads a wire Stat into the public one (times as numbers). */
-export function readPublicStat(r: JuteReader): Stat {
-  return {
-    czxid: r.long(),
-    mzxid: r.long(),
-    ctime: Number(r.long()),
-    mtime: Number(r.long()),
-    version: r.int(),
-    cversion: r.int(),
-    aversion: r.int(),
-    ephemeralOwner: r.long(),
-    dataLength: r.int(),
-    numChildren: r.int(),
-    pzxid: r.long(),
-  };
 }
 
 /**
@@ -1347,24 +1330,6 @@ export class ZooKeeperClient implements AsyncDisposable {
     return new TreeCache(this, path, options);
   }
 }
-
-function publicStat(s: {
-  czxid: bigint;
-  mzxid: bigint;
-  ctime: bigint;
-  mtime: bigint;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-  pzxid: bigint;
-}): Stat {
-  return { ...s, ctime: Number(s.ctime), mtime: Number(s.mtime) };
-}
-
-export { publicStat };
 
 /** The opcode, flags and TTL for a create with these options. */
 export function createMode(

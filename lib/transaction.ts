@@ -16,6 +16,7 @@ import {
 import { OpCode } from "./jute/opcodes.ts";
 import type { MultiOp, MultiResult } from "./jute/multi.ts";
 import { validateAcl } from "./acl.ts";
+import { publicStat } from "./stat.ts";
 import type { ACL, CallOptions, Stat } from "./types.ts";
 
 /** One result of a committed transaction, in op order. */
@@ -196,11 +197,11 @@ export class Transaction {
           case OpCode.create:
             return { type: "create", path: context.toClient(r.path) };
           case OpCode.create2:
-            return { type: "create", path: context.toClient(r.path), stat: toStat(r.stat) };
+            return { type: "create", path: context.toClient(r.path), stat: publicStat(r.stat) };
           case OpCode.delete:
             return { type: "delete" };
           case OpCode.setData:
-            return { type: "setData", stat: toStat(r.stat) };
+            return { type: "setData", stat: publicStat(r.stat) };
           case OpCode.check:
             return { type: "check" };
           default:
@@ -209,20 +210,4 @@ export class Transaction {
       });
     }, options.signal);
   }
-}
-
-function toStat(s: {
-  czxid: bigint;
-  mzxid: bigint;
-  ctime: bigint;
-  mtime: bigint;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-  pzxid: bigint;
-}): Stat {
-  return { ...s, ctime: Number(s.ctime), mtime: Number(s.mtime) };
 }

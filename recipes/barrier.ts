@@ -15,11 +15,11 @@
  * @module
  */
 
+import { Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError, NodeExistsError, NoNodeError } from "../lib/errors.ts";
-import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
-import type { CallOptions, WatchedEvent, Watcher } from "../lib/types.ts";
+import type { CallOptions } from "../lib/types.ts";
 
 /** Options of {@linkcode Barrier.wait}. */
 export interface BarrierWaitOptions extends CallOptions {
@@ -292,55 +292,5 @@ async function deleteIfThere(
     await zk.delete(path, { signal });
   } catch (error) {
     if (!(error instanceof NoNodeError)) throw error;
-  }
-}
-
-/**
- * A watch callback that wakes one waiter. `arm()` before the read that sets
- * the watch, then `wait()`: an event that arrived in between is not missed.
- * Re-registering the same callback does not pile up watches on the client.
- */
-class Wakeup {
-  #event: WatchedEvent | undefined;
-  #resolve: ((event: WatchedEvent) => void) | undefined;
-  readonly watcher: Watcher = (event) => {
-    this.#event = event;
-    this.#resolve?.(event);
-    this.#resolve = undefined;
-  };
-
-  arm(): void {
-    this.#event = undefined;
-  }
-
-  wait(signal?: AbortSignal): Promise<WatchedEvent> {
-    if (this.#event) return Promise.resolve(this.#event);
-    return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
-  }
-}
-
-/**
- * Runs `fn` with a signal that also aborts after `options.timeout` ms; if the
- * timeout is what stopped it, resolves with `onTimeout` instead of rejecting.
- */
-async function withTimeout<T>(
-  options: { signal?: AbortSignal; timeout?: number },
-  onTimeout: T,
-  fn: (signal: AbortSignal | undefined) => Promise<T>,
-): Promise<T> {
-  const { signal, timeout } = options;
-  if (timeout === undefined) return await fn(signal);
-  if (!(timeout >= 0)) {
-    throw new BadArgumentsError(`timeout must be a number of ms >= 0, not ${timeout}`);
-  }
-  const timer = new AbortController();
-  const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
-  try {
-    return await fn(signal ? AbortSignal.any([signal, timer.signal]) : timer.signal);
-  } catch (error) {
-    if (timer.signal.aborted && !signal?.aborted) return onTimeout;
-    throw error;
-  } finally {
-    clearTimeout(id);
   }
 }

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { Wakeup } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -23,9 +24,8 @@ import {
   NoNodeError,
   SessionExpiredError,
 } from "../lib/errors.ts";
-import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
-import type { CallOptions, State, WatchedEvent, Watcher } from "../lib/types.ts";
+import type { CallOptions, State, Watcher } from "../lib/types.ts";
 
 const PARTY_MARKER = "__party__";
 
@@ -318,25 +318,5 @@ export class ShallowParty extends BaseParty {
   /** The text after the first `-` of each name. */
   protected identifiers(children: string[]): Promise<string[]> {
     return Promise.resolve(children.map((c) => c.slice(c.indexOf("-") + 1)));
-  }
-}
-
-/** A watch callback that wakes one waiter; `arm()` before the read that sets it. */
-class Wakeup {
-  #event: WatchedEvent | undefined;
-  #resolve: ((event: WatchedEvent) => void) | undefined;
-  readonly watcher: Watcher = (event) => {
-    this.#event = event;
-    this.#resolve?.(event);
-    this.#resolve = undefined;
-  };
-
-  arm(): void {
-    this.#event = undefined;
-  }
-
-  wait(signal?: AbortSignal): Promise<WatchedEvent> {
-    if (this.#event) return Promise.resolve(this.#event);
-    return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
   }
 }

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -30,7 +31,7 @@ import {
 import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { Data } from "../lib/client.ts";
-import type { CallOptions, WatchedEvent, Watcher } from "../lib/types.ts";
+import type { CallOptions } from "../lib/types.ts";
 
 /** Options of `put` and `putAll`. */
 export interface QueuePutOptions extends CallOptions {
@@ -550,48 +551,5 @@ export class LockingQueue extends BaseQueue {
       if (stat) return false;
     }
     return true;
-  }
-}
-
-/** A watch callback that wakes one waiter; `arm()` before the read that sets it. */
-class Wakeup {
-  #event: WatchedEvent | undefined;
-  #resolve: ((event: WatchedEvent) => void) | undefined;
-  readonly watcher: Watcher = (event) => {
-    this.#event = event;
-    this.#resolve?.(event);
-    this.#resolve = undefined;
-  };
-
-  arm(): void {
-    this.#event = undefined;
-  }
-
-  wait(signal?: AbortSignal): Promise<WatchedEvent> {
-    if (this.#event) return Promise.resolve(this.#event);
-    return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
-  }
-}
-
-/** Runs `fn` with a signal that also aborts after `timeout` ms, which resolves `onTimeout`. */
-async function withTimeout<T>(
-  options: { signal?: AbortSignal; timeout?: number },
-  onTimeout: T,
-  fn: (signal: AbortSignal | undefined) => Promise<T>,
-): Promise<T> {
-  const { signal, timeout } = options;
-  if (timeout === undefined) return await fn(signal);
-  if (!(timeout >= 0)) {
-    throw new BadArgumentsError(`timeout must be a number of ms >= 0, not ${timeout}`);
-  }
-  const timer = new AbortController();
-  const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
-  try {
-    return await fn(signal ? AbortSignal.any([signal, timer.signal]) : timer.signal);
-  } catch (error) {
-    if (timer.signal.aborted && !signal?.aborted) return onTimeout;
-    throw error;
-  } finally {
-    clearTimeout(id);
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * Small waiting helpers shared by the barrier, party and queue recipes.
+ *
+ * @module
+ */
+
+import { abortable } from "../../lib/abort.ts";
+import { BadArgumentsError } from "../../lib/errors.ts";
+import type { WatchedEvent, Watcher } from "../../lib/types.ts";
+
+/**
+ * A watch callback that wakes one waiter. Call `arm()` before the read that
+ * sets the watch, then `wait()`: an event that arrived in between is not
+ * missed. Re-registering the same callback does not pile up watches on the
+ * client.
+ */
+export class Wakeup {
+  #event: WatchedEvent | undefined;
+  #resolve: ((event: WatchedEvent) => void) | undefined;
+  /** Pass this as the `watch` of a read. */
+  readonly watcher: Watcher = (event) => {
+    this.#event = event;
+    this.#resolve?.(event);
+    this.#resolve = undefined;
+  };
+
+  /** Forgets an earlier event: call before the read that sets the watch. */
+  arm(): void {
+    this.#event = undefined;
+  }
+
+  /** Resolves with the event (at once if it already came); rejects when `signal` aborts. */
+  wait(signal?: AbortSignal): Promise<WatchedEvent> {
+    if (this.#event) return Promise.resolve(this.#event);
+    return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
+  }
+}
+
+/**
+ * Runs `fn` with a signal that also aborts after `options.timeout` ms; if the
+ * timeout is what stopped it, resolves with `onTimeout` instead of rejecting.
+ */
+export async function withTimeout<T>(
+  options: { signal?: AbortSignal; timeout?: number },
+  onTimeout: T,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const { signal, timeout } = options;
+  if (timeout === undefined) return await fn(signal);
+  if (!(timeout >= 0)) {
+    throw new BadArgumentsError(`timeout must be a number of ms >= 0, not ${timeout}`);
+  }
+  const timer = new AbortController();
+  const id = setTimeout(() => timer.abort(new DOMException("timed out", "TimeoutError")), timeout);
+  try {
+    return await fn(signal ? AbortSignal.any([signal, timer.signal]) : timer.signal);
+  } catch (error) {
+    if (timer.signal.aborted && !signal?.aborted) return onTimeout;
+    throw error;
+  } finally {
+    clearTimeout(id);
+  }
+}
