@@ -95,14 +95,10 @@ export interface TryAcquireOptions {
  * }
  * ```
  */
-export class LockReentryError extends Error {
-  /** The lock's path. */
-  readonly path: string;
-  /** Makes the error for the lock at `path`. */
+export class LockReentryError extends BadArgumentsError {
+  /** Makes the error for the lock at `path` (a {@linkcode BadArgumentsError}, with `path`). */
   constructor(message: string, path: string) {
-    super(`${message}: ${path}`);
-    this.name = new.target.name;
-    this.path = path;
+    super(message, { path });
   }
 }
 
