@@ -65,9 +65,11 @@ async function tour(hosts: string): Promise<void> {
     await using worker = await connect(`${hosts}${root}`);
     await worker.create("/worker-1", "alive", { ephemeral: true });
     show(`worker registered: ${JSON.stringify(await zk.getChildren("/", {}))}`);
-    const gone = new Promise<WatchedEvent>((resolve) => {
-      void zk.exists("/worker-1", { watch: resolve });
-    });
+    // Wait for the watch to be registered before the worker leaves: the two
+    // sessions use different connections, so nothing else orders them.
+    let fired!: (event: WatchedEvent) => void;
+    const gone = new Promise<WatchedEvent>((resolve) => (fired = resolve));
+    await zk.exists("/worker-1", { watch: fired });
     await worker.close();
     show(`watch: ${(await gone).type} /worker-1 after the worker closed its session`);
   }
