@@ -7,7 +7,7 @@
 import { ConfigurationError, ConnectionLossError } from "../errors.ts";
 import type { ZooKeeperCluster } from "./cluster.ts";
 import { closeSessionById } from "./raw_session.ts";
-import { deadline } from "./util.ts";
+import { deadline, sleep } from "./util.ts";
 
 /**
  * What {@linkcode expireSession} needs from a client: its session's id and
@@ -91,20 +91,33 @@ export async function expireSession(
   client.addListener(listener!);
   try {
     // The client may win a reconnect race and take the session back before
-    // the close is processed, which drops our connection: then try again.
-    for (let attempt = 1;; attempt++) {
+    // the close is processed, which drops our connection; or the ensemble is
+    // still electing a leader after a fault and refuses sessions. Either way:
+    // back off and try again (through another member when we have a cluster),
+    // until the deadline.
+    for (let attempt = 0;; attempt++) {
+      const target = attempt === 0 || options.address !== undefined
+        ? address
+        : pickMember(options.cluster, attempt) ?? address;
       try {
-        await closeSessionById(address, client.sessionId, client.sessionPassword, {
+        await closeSessionById(target, client.sessionId, client.sessionPassword, {
           signal: limit.signal,
         });
         break;
       } catch (error) {
-        if (!(error instanceof ConnectionLossError) || attempt >= 5) throw error;
+        if (!(error instanceof ConnectionLossError) || limit.signal.aborted) throw error;
       }
+      await sleep(Math.min(50 * 2 ** attempt, 1_000), limit.signal);
     }
     await lost;
   } finally {
     client.removeListener(listener!);
     limit.clear();
   }
+}
+
+/** The `attempt`-th running, unpaused member of `cluster`, round robin. */
+function pickMember(cluster: ZooKeeperCluster | undefined, attempt: number): string | undefined {
+  const live = cluster?.members.filter((m) => m.running && !m.paused) ?? [];
+  return live.length === 0 ? undefined : live[attempt % live.length].address;
 }
