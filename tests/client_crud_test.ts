@@ -24,8 +24,7 @@ import {
 } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { chrootedClient, uniqueChroot } from "./helpers.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { text } from "./bytes.ts";
 
 Deno.test({
   name: "client requests against a standalone server",

@@ -17,8 +17,8 @@ import {
 } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { eventually, uniqueChroot } from "./helpers.ts";
+import { text } from "./bytes.ts";
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const sanitized = { sanitizeOps: true, sanitizeResources: true } as const;
 
 Deno.test({

@@ -15,8 +15,7 @@ import {
 } from "../mod.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { deferred, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { text } from "./bytes.ts";
 
 Deno.test({
   name: "sessions on a three-member ensemble",

@@ -30,6 +30,31 @@ export async function chrootedClient(
   });
 }
 
+/** `n` clients under `chroot` (created if missing), connected in parallel. */
+export async function chrootedClients(
+  cluster: ZooKeeperCluster,
+  chroot: string,
+  n: number,
+  options: Omit<ZooKeeperClientOptions, "hosts"> = {},
+): Promise<ZooKeeperClient[]> {
+  return await Promise.all(
+    Array.from({ length: n }, () => chrootedClient(cluster, chroot, options)),
+  );
+}
+
+/** Closes every client in `zks`, in parallel. */
+export async function closeAll(zks: readonly ZooKeeperClient[]): Promise<void> {
+  await Promise.all(zks.map((zk) => zk.close()));
+}
+
+/** Resolves when `signal` aborts (at once when it already has). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 /** Resolves when `predicate` holds, polling every 20 ms, or throws after `timeout` ms. */
 export async function eventually(
   predicate: () => boolean | Promise<boolean>,

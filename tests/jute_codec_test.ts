@@ -27,16 +27,7 @@ import {
   writeRequestHeader,
   writeWatcherEvent,
 } from "../lib/jute/mod.ts";
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+import { fromHex, toHex } from "./bytes.ts";
 
 function written(write: (w: JuteWriter) => void): Uint8Array {
   const w = new JuteWriter(16);

@@ -8,6 +8,7 @@ import { defaultVectorsFile } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { MarshallingError } from "../lib/errors.ts";
 import { JuteReader, recordCodecs } from "../lib/jute/mod.ts";
+import { fromHex, toHex } from "./bytes.ts";
 
 /** mulberry32: a small seeded PRNG, so a failure reproduces. */
 function prng(seed: number): () => number {
@@ -35,16 +36,6 @@ function decodes(name: string, bytes: Uint8Array): boolean {
     if (e instanceof MarshallingError) return false;
     throw new Error(`${name} threw ${e} on ${toHex(bytes)}`, { cause: e });
   }
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 async function vectors(): Promise<{ record: string; bytes: Uint8Array }[]> {

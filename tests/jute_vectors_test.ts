@@ -16,6 +16,7 @@
 import { defaultVectorsFile } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { JuteReader, JuteWriter, recordCodecs } from "../lib/jute/mod.ts";
+import { fromHex, toHex } from "./bytes.ts";
 
 /**
  * The wire type of each field, from `zookeeper.jute`, independent of the codec:
@@ -135,17 +136,6 @@ const RESULT_SCHEMAS: Record<number, Schema> = {
   8: { children: "strings" },
   [-1]: { err: "int" },
 };
-
-function fromHex(hex: string): Uint8Array {
-  assert.match(hex, /^([0-9a-f]{2})*$/, "hex must be pairs of lower-case digits");
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Converts one JSON field value to the codec's type. */
 function convert(type: FieldType, json: unknown, where: string): unknown {

@@ -15,8 +15,7 @@ import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.
 import { Barrier, DoubleBarrier } from "../recipes/barrier.ts";
 import { Counter } from "../recipes/counter.ts";
 import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { text } from "./bytes.ts";
 
 /** Resolves to "pending" if `promise` has not settled after a round trip on `zk`. */
 async function pendingAfter(zk: ZooKeeperClient, promise: Promise<unknown>): Promise<string> {

@@ -4,28 +4,12 @@
  * leadership signal that tells the leader when to stop.
  */
 import assert from "node:assert/strict";
-import { connect, ConnectionLossError, type ZooKeeperClient } from "../mod.ts";
+import { connect, ConnectionLossError } from "../mod.ts";
 import { Election } from "../recipes/election.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { chrootedClient, deferred, eventually, uniqueChroot, within } from "./helpers.ts";
+import { aborted, chrootedClients, deferred, eventually, uniqueChroot, within } from "./helpers.ts";
 
 const PORT_OFFSET = 24200;
-
-async function clients(
-  cluster: ZooKeeperCluster,
-  chroot: string,
-  n: number,
-): Promise<ZooKeeperClient[]> {
-  return await Promise.all(Array.from({ length: n }, () => chrootedClient(cluster, chroot)));
-}
-
-/** Resolves when `signal` aborts. */
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-}
 
 Deno.test({
   name: "Election on a real server",
@@ -36,7 +20,7 @@ Deno.test({
 
     await t.step("four contenders lead one at a time, each once", async () => {
       const chroot = uniqueChroot("one-leader");
-      const zks = await clients(cluster, chroot, 4);
+      const zks = await chrootedClients(cluster, chroot, 4);
       try {
         const terms: { who: number; start: number; end: number }[] = [];
         let leaders = 0;
@@ -68,7 +52,7 @@ Deno.test({
 
     await t.step("contenders() lists identifiers with the leader first", async () => {
       const chroot = uniqueChroot("contenders");
-      const zks = await clients(cluster, chroot, 3);
+      const zks = await chrootedClients(cluster, chroot, 3);
       const stop = new AbortController();
       try {
         const elected = deferred<void>();
@@ -93,7 +77,7 @@ Deno.test({
 
     await t.step("when the leader's client closes, the next contender leads", async () => {
       const chroot = uniqueChroot("close");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const aLeads = deferred<AbortSignal>();
         const aRun = new Election(a, "/election", "a").run(async (leadership) => {
@@ -118,7 +102,7 @@ Deno.test({
       "when the leader's session expires it is told, and the next contender leads",
       async () => {
         const chroot = uniqueChroot("expire");
-        const [a, b] = await clients(cluster, chroot, 2);
+        const [a, b] = await chrootedClients(cluster, chroot, 2);
         try {
           const aLeads = deferred<AbortSignal>();
           const aElection = new Election(a, "/election", "a");
@@ -159,7 +143,7 @@ Deno.test({
         const member = cluster.members[0];
         await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
         const chroot = uniqueChroot("reason");
-        const [admin] = await clients(cluster, chroot, 1);
+        const [admin] = await chrootedClients(cluster, chroot, 1);
         const a = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
         try {
           const leads = deferred<AbortSignal>();
@@ -180,7 +164,7 @@ Deno.test({
 
     await t.step("cancel() ends a waiting run without leading, and stops a leader", async () => {
       const chroot = uniqueChroot("cancel");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const aElection = new Election(a, "/election", "a");
         const aLeads = deferred<AbortSignal>();
@@ -211,7 +195,7 @@ Deno.test({
       "an aborted run rejects with the reason; a failing leader's error comes out of run",
       async () => {
         const chroot = uniqueChroot("errors");
-        const [a, b] = await clients(cluster, chroot, 2);
+        const [a, b] = await chrootedClients(cluster, chroot, 2);
         try {
           const aLeads = deferred<void>();
           const release = deferred<void>();

@@ -12,12 +12,18 @@ import {
   NoNodeError,
   SessionExpiredError,
   State,
-  type ZooKeeperClient,
 } from "../mod.ts";
 import { Lock, type LockHandle, LockReentryError, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { contenderPattern, predecessor, sortContenders } from "../recipes/internal/contenders.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClients,
+  closeAll,
+  eventually,
+  nextState,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
 
 const PORT_OFFSET = 24000;
 
@@ -32,18 +38,6 @@ function assertNoOverlap(intervals: { who: string; enter: number; exit: number }
       }`,
     );
   }
-}
-
-async function clients(
-  cluster: ZooKeeperCluster,
-  chroot: string,
-  n: number,
-): Promise<ZooKeeperClient[]> {
-  return await Promise.all(Array.from({ length: n }, () => chrootedClient(cluster, chroot)));
-}
-
-async function closeAll(zks: ZooKeeperClient[]): Promise<void> {
-  await Promise.all(zks.map((zk) => zk.close()));
 }
 
 Deno.test({
@@ -103,7 +97,7 @@ Deno.test({
 
     await t.step("five clients taking the lock ten times each never overlap", async () => {
       const chroot = uniqueChroot("contention");
-      const zks = await clients(cluster, chroot, 5);
+      const zks = await chrootedClients(cluster, chroot, 5);
       try {
         const intervals: { who: string; enter: number; exit: number }[] = [];
         let holders = 0;
@@ -132,7 +126,7 @@ Deno.test({
 
     await t.step("waiters get the lock in the order they asked for it", async () => {
       const chroot = uniqueChroot("fifo");
-      const zks = await clients(cluster, chroot, 5);
+      const zks = await chrootedClients(cluster, chroot, 5);
       try {
         const first = await new Lock(zks[0], "/lock", "holder").acquire();
         const order: number[] = [];
@@ -164,7 +158,7 @@ Deno.test({
 
     await t.step("a waiter whose predecessor gives up waits for the one before it", async () => {
       const chroot = uniqueChroot("middle");
-      const zks = await clients(cluster, chroot, 3);
+      const zks = await chrootedClients(cluster, chroot, 3);
       try {
         const holder = await new Lock(zks[0], "/lock", "a").acquire();
         const middle = new AbortController();
@@ -192,7 +186,7 @@ Deno.test({
 
     await t.step("each waiter watches only the node just before it (no herd)", async () => {
       const chroot = uniqueChroot("herd");
-      const zks = await clients(cluster, chroot, 5);
+      const zks = await chrootedClients(cluster, chroot, 5);
       try {
         const holder = await new Lock(zks[0], "/lock", "holder").acquire();
         const waiting = zks.slice(1).map((zk) => new Lock(zk, "/lock").acquire());
@@ -236,7 +230,7 @@ Deno.test({
       const member = cluster.members[0];
       await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
       const chroot = uniqueChroot("reconnect-waiting");
-      const [admin] = await clients(cluster, chroot, 1);
+      const [admin] = await chrootedClients(cluster, chroot, 1);
       const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
       try {
         const holder = await new Lock(admin, "/lock", "holder").acquire();
@@ -266,7 +260,7 @@ Deno.test({
 
     await t.step("a timeout rejects with LockTimeoutError and leaves no node", async () => {
       const chroot = uniqueChroot("timeout");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const held = await new Lock(a, "/lock", "a").acquire();
         const started = performance.now();
@@ -285,7 +279,7 @@ Deno.test({
       "an aborted signal or cancel() rejects the acquire and leaves no node",
       async () => {
         const chroot = uniqueChroot("abort");
-        const [a, b] = await clients(cluster, chroot, 2);
+        const [a, b] = await chrootedClients(cluster, chroot, 2);
         try {
           const held = await new Lock(a, "/lock", "a").acquire();
           const controller = new AbortController();
@@ -318,7 +312,7 @@ Deno.test({
 
     await t.step("tryAcquire takes a free lock and returns null for a held one", async () => {
       const chroot = uniqueChroot("try");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const lockA = new Lock(a, "/lock", "a");
         const handle = await lockA.tryAcquire();
@@ -346,7 +340,7 @@ Deno.test({
 
     await t.step("a handle's czxid grows with each holder (fencing token)", async () => {
       const chroot = uniqueChroot("fencing");
-      const [a] = await clients(cluster, chroot, 1);
+      const [a] = await chrootedClients(cluster, chroot, 1);
       try {
         const lock = new Lock(a, "/lock");
         const first = await lock.acquire();
@@ -364,7 +358,7 @@ Deno.test({
       "a session that expires while waiting starts over with a new node and gets the lock",
       async () => {
         const chroot = uniqueChroot("expire-waiting");
-        const [a, b] = await clients(cluster, chroot, 2);
+        const [a, b] = await chrootedClients(cluster, chroot, 2);
         try {
           const held = await new Lock(a, "/lock", "a").acquire();
           const waiting = new Lock(b, "/lock", "b").acquire();
@@ -398,7 +392,7 @@ Deno.test({
       "a holder whose session expires sees its signal abort; the lock passes on",
       async () => {
         const chroot = uniqueChroot("expire-holding");
-        const [a, b] = await clients(cluster, chroot, 2);
+        const [a, b] = await chrootedClients(cluster, chroot, 2);
         try {
           const held = await new Lock(a, "/lock", "a").acquire();
           const waiting = new Lock(b, "/lock", "b").acquire();
@@ -426,7 +420,7 @@ Deno.test({
         const member = cluster.members[0];
         await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
         const chroot = uniqueChroot("suspended");
-        const [admin] = await clients(cluster, chroot, 1);
+        const [admin] = await chrootedClients(cluster, chroot, 1);
         const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
         try {
           const handle = await new Lock(zk, "/lock", "a").acquire();
@@ -462,7 +456,7 @@ Deno.test({
         const member = cluster.members[0];
         await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
         const chroot = uniqueChroot("protected");
-        const [admin] = await clients(cluster, chroot, 1);
+        const [admin] = await chrootedClients(cluster, chroot, 1);
         await admin.ensurePath("/lock");
         const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
         try {
@@ -487,7 +481,7 @@ Deno.test({
 
     await t.step("someone deleting the holder's node aborts its signal", async () => {
       const chroot = uniqueChroot("deleted");
-      const [a] = await clients(cluster, chroot, 1);
+      const [a] = await chrootedClients(cluster, chroot, 1);
       try {
         const handle = await new Lock(a, "/lock").acquire();
         await a.delete(handle.path);
@@ -501,7 +495,7 @@ Deno.test({
 
     await t.step("readers share the lock; writers exclude readers and writers", async () => {
       const chroot = uniqueChroot("rw");
-      const zks = await clients(cluster, chroot, 4);
+      const zks = await chrootedClients(cluster, chroot, 4);
       try {
         const r1 = await new ReadLock(zks[0], "/rw", "r1").acquire();
         const r2 = await within(new ReadLock(zks[1], "/rw", "r2").acquire(), 5000, "r2");
@@ -545,7 +539,7 @@ Deno.test({
 
     await t.step("a non-ephemeral lock node outlives its session", async () => {
       const chroot = uniqueChroot("persistent");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       let handle: LockHandle | undefined;
       try {
         handle = await new Lock(a, "/lock", "a").acquire({ ephemeral: false });

@@ -9,8 +9,8 @@ import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { Party, ShallowParty } from "../recipes/party.ts";
 import { PartitionState, SetPartitioner } from "../recipes/partitioner.ts";
 import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
+import { text } from "./bytes.ts";
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
 Deno.test({

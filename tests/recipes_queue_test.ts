@@ -8,8 +8,7 @@ import { BadArgumentsError, connect } from "../mod.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
 import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
-
-const text = (b: Uint8Array | null) => b === null ? null : new TextDecoder().decode(b);
+import { text } from "./bytes.ts";
 
 Deno.test({
   name: "queues",

@@ -9,18 +9,10 @@ import { Semaphore } from "../recipes/semaphore.ts";
 import { LockReentryError } from "../recipes/lock.ts";
 import { MultiNonBlockingLease, NonBlockingLease } from "../recipes/lease.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
+import { chrootedClients, eventually, uniqueChroot, within } from "./helpers.ts";
+import { text } from "./bytes.ts";
 
 const PORT_OFFSET = 24400;
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function clients(
-  cluster: ZooKeeperCluster,
-  chroot: string,
-  n: number,
-): Promise<ZooKeeperClient[]> {
-  return await Promise.all(Array.from({ length: n }, () => chrootedClient(cluster, chroot)));
-}
 
 Deno.test({
   name: "Semaphore and leases on a real server",
@@ -31,7 +23,7 @@ Deno.test({
 
     await t.step("a semaphore of 3 lets exactly 3 of 6 clients hold at once", async () => {
       const chroot = uniqueChroot("sem-n");
-      const zks = await clients(cluster, chroot, 6);
+      const zks = await chrootedClients(cluster, chroot, 6);
       try {
         let holding = 0;
         let most = 0;
@@ -65,7 +57,7 @@ Deno.test({
 
     await t.step("leases are kazoo's nodes; a full semaphore refuses and times out", async () => {
       const chroot = uniqueChroot("sem-full");
-      const [a, b, c] = await clients(cluster, chroot, 3);
+      const [a, b, c] = await chrootedClients(cluster, chroot, 3);
       try {
         const sa = new Semaphore(a, "/sem", "a", 2);
         const la = await sa.acquire();
@@ -92,7 +84,7 @@ Deno.test({
 
     await t.step("a semaphore with another limit than the stored one is refused", async () => {
       const chroot = uniqueChroot("sem-limit");
-      const [a] = await clients(cluster, chroot, 1);
+      const [a] = await chrootedClients(cluster, chroot, 1);
       try {
         const lease = await new Semaphore(a, "/sem", "a", 2).acquire();
         await assert.rejects(new Semaphore(a, "/sem", "b", 3).acquire(), ConfigurationError);
@@ -107,7 +99,7 @@ Deno.test({
 
     await t.step("a holder whose session expires frees its lease for a waiter", async () => {
       const chroot = uniqueChroot("sem-expire");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const held = await new Semaphore(a, "/sem", "a", 1).acquire();
         const waiting = new Semaphore(b, "/sem", "b", 1).acquire();
@@ -124,7 +116,7 @@ Deno.test({
 
     await t.step("a waiter whose session expires starts over and still gets a lease", async () => {
       const chroot = uniqueChroot("sem-expire-waiting");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         const held = await new Semaphore(a, "/sem", "a", 1).acquire();
         const waiting = new Semaphore(b, "/sem", "b", 1).acquire();
@@ -143,7 +135,7 @@ Deno.test({
 
     await t.step("a lease is exclusive until its end, renewable, and kazoo's JSON", async () => {
       const chroot = uniqueChroot("lease");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         let clock = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
         const now = () => clock;
@@ -189,7 +181,7 @@ Deno.test({
 
     await t.step("a lease lapses by itself after its duration", async () => {
       const chroot = uniqueChroot("lease-time");
-      const [a, b] = await clients(cluster, chroot, 2);
+      const [a, b] = await chrootedClients(cluster, chroot, 2);
       try {
         assert.equal(await new NonBlockingLease(a, "/lease", 1000, "a").obtain(), true);
         const lb = new NonBlockingLease(b, "/lease", 1000, "b");
@@ -205,7 +197,7 @@ Deno.test({
 
     await t.step("a multi-lease of 2 serves two holders and refuses the third", async () => {
       const chroot = uniqueChroot("multi");
-      const [a, b, c] = await clients(cluster, chroot, 3);
+      const [a, b, c] = await chrootedClients(cluster, chroot, 3);
       try {
         const lease = (zk: ZooKeeperClient, id: string) =>
           new MultiNonBlockingLease(zk, 2, "/multi", 60_000, id);

@@ -18,10 +18,9 @@ import {
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheEvent, type TreeCacheWatchMode } from "../recipes/tree_cache.ts";
 import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import { text } from "./bytes.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const text = (b: Uint8Array | undefined) => b === undefined ? undefined : decoder.decode(b);
 
 interface NodeView {
   data: string | undefined;

@@ -17,8 +17,7 @@ import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.
 import { ChildrenWatch } from "../recipes/children_watch.ts";
 import { DataWatch } from "../recipes/data_watch.ts";
 import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
-
-const text = (b: Uint8Array | null) => b === null ? null : new TextDecoder().decode(b);
+import { text } from "./bytes.ts";
 
 /** Resolves once the server holds no watch of `type` on `path` for `zk`'s session. */
 async function noServerWatch(zk: ZooKeeperClient, path: string, type: "data" | "children") {

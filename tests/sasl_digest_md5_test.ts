@@ -3,9 +3,9 @@ import { DigestMd5Client, type DigestMd5Options } from "../lib/auth/sasl_digest_
 import { md5 } from "../lib/auth/md5.ts";
 import { encodeHex } from "../lib/auth/hex.ts";
 import { AuthFailedError } from "../lib/errors.ts";
+import { text } from "./bytes.ts";
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 /** Splits a digest-response into its directives (values still quoted). */
 function directivesOf(response: Uint8Array): Map<string, string> {
