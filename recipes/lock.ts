@@ -24,8 +24,9 @@
  * @module
  */
 
+import { childrenOrEmpty, readTexts } from "./internal/reads.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
-import { BadArgumentsError, NoNodeError } from "../lib/errors.ts";
+import { BadArgumentsError } from "../lib/errors.ts";
 import { joinPath, validatePath } from "../lib/paths.ts";
 import { ForceRetryError } from "../lib/retry.ts";
 import { throwIfAborted } from "../lib/abort.ts";
@@ -103,7 +104,6 @@ export class LockReentryError extends BadArgumentsError {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * An exclusive lock on `path`, compatible with kazoo's `Lock`.
@@ -225,26 +225,10 @@ export class Lock {
    * the lock's node does not exist.
    */
   async contenders(options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    let children: string[];
-    try {
-      children = await this.#zk.getChildren(this.path, { signal: options.signal });
-    } catch (error) {
-      if (error instanceof NoNodeError) return [];
-      throw error;
-    }
+    const children = await childrenOrEmpty(this.#zk, this.path, options.signal);
     const pattern = contenderPattern([...new Set([this.nodeName, ...this.#conflicts()])]);
-    const ordered = sortContenders(children, pattern);
-    const data = await Promise.all(ordered.map(async ({ name }) => {
-      try {
-        return decoder.decode(
-          (await this.#zk.get(joinPath(this.path, name), { signal: options.signal })).data,
-        );
-      } catch (error) {
-        if (error instanceof NoNodeError) return undefined;
-        throw error;
-      }
-    }));
-    return data.filter((d): d is string => d !== undefined);
+    const ordered = sortContenders(children, pattern).map(({ name }) => name);
+    return await readTexts(this.#zk, this.path, ordered, options);
   }
 
   #conflicts(): string[] {

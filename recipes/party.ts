@@ -15,6 +15,7 @@
  * @module
  */
 
+import { readTexts } from "./internal/reads.ts";
 import { Wakeup } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
@@ -260,19 +261,7 @@ export class Party extends BaseParty {
 
   /** Reads each member node's identifier; members that left meanwhile are skipped. */
   protected async identifiers(children: string[], signal?: AbortSignal): Promise<string[]> {
-    const found = await Promise.all(children.map(async (child) => {
-      try {
-        const { data } = await this.zk.retry(
-          () => this.zk.get(joinPath(this.path, child), { signal }),
-          { maxTries: -1, signal },
-        );
-        return new TextDecoder().decode(data);
-      } catch (error) {
-        if (error instanceof NoNodeError) return undefined; // left meanwhile
-        throw error;
-      }
-    }));
-    return found.filter((m): m is string => m !== undefined);
+    return await readTexts(this.zk, this.path, children, { signal, retry: true });
   }
 }
 

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { childrenOrEmpty, readTexts } from "./internal/reads.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -155,23 +156,8 @@ export class Semaphore {
 
   /** The identifiers of the current lease holders, unordered (kazoo's `lease_holders()`). */
   async leaseHolders(options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    let children: string[];
-    try {
-      children = await this.#zk.getChildren(this.path, { signal: options.signal });
-    } catch (error) {
-      if (error instanceof NoNodeError) return [];
-      throw error;
-    }
-    const data = await Promise.all(children.map(async (name) => {
-      try {
-        const { data } = await this.#zk.get(joinPath(this.path, name), { signal: options.signal });
-        return decoder.decode(data);
-      } catch (error) {
-        if (error instanceof NoNodeError) return undefined;
-        throw error;
-      }
-    }));
-    return data.filter((d): d is string => d !== undefined);
+    const children = await childrenOrEmpty(this.#zk, this.path, options.signal);
+    return await readTexts(this.#zk, this.path, children, options);
   }
 
   /** Creates `path` with the limit, or checks the limit stored there (kazoo ignores non-numbers). */

@@ -1,0 +1,61 @@
+/**
+ * Tolerant reads shared by the recipes: listing a folder that may not exist
+ * yet, and reading the identifiers stored in member nodes that may vanish
+ * while we read them.
+ *
+ * @module
+ */
+
+import type { ZooKeeperClient } from "../../lib/client.ts";
+import { NoNodeError } from "../../lib/errors.ts";
+import { joinPath } from "../../lib/paths.ts";
+
+const decoder = new TextDecoder();
+
+/** The children of `path`, or `[]` when `path` does not exist. */
+export async function childrenOrEmpty(
+  zk: ZooKeeperClient,
+  path: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  try {
+    return await zk.getChildren(path, { signal });
+  } catch (error) {
+    if (error instanceof NoNodeError) return [];
+    throw error;
+  }
+}
+
+/** Options of {@linkcode readTexts}. */
+export interface ReadTextsOptions {
+  /** Aborts the reads. */
+  signal?: AbortSignal;
+  /** Retry each read through connection loss (with the client's `retry()`, no try limit). */
+  retry?: boolean;
+}
+
+/**
+ * The data of each `names` child of `dir` as UTF-8, in the order given,
+ * leaving out the nodes that were deleted before we read them.
+ */
+export async function readTexts(
+  zk: ZooKeeperClient,
+  dir: string,
+  names: readonly string[],
+  options: ReadTextsOptions = {},
+): Promise<string[]> {
+  const { signal } = options;
+  const found = await Promise.all(names.map(async (name) => {
+    const read = () => zk.get(joinPath(dir, name), { signal });
+    try {
+      const { data } = options.retry
+        ? await zk.retry(read, { maxTries: -1, signal })
+        : await read();
+      return decoder.decode(data);
+    } catch (error) {
+      if (error instanceof NoNodeError) return undefined; // gone meanwhile
+      throw error;
+    }
+  }));
+  return found.filter((text): text is string => text !== undefined);
+}
