@@ -7,6 +7,7 @@
 
 import {
   BadArgumentsError,
+  ClientClosedError,
   ConfigurationError,
   ConnectionLossError,
   errorFromCode,
@@ -249,7 +250,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   readonly #transport: Transport;
   readonly #tls: TlsOptions | undefined;
   readonly #startTimeout: number;
-  readonly #hosts: { host: string; port: number }[];
+  #hosts: { host: string; port: number }[];
   readonly #persistent = new Map<Watcher, { path: string; kind: WatchKind }>();
   #anyRemovesPersistent = false;
 
@@ -416,6 +417,43 @@ export class ZooKeeperClient implements AsyncDisposable {
       signal?.addEventListener("abort", onAbort, { once: true });
     }
     return queue;
+  }
+
+  /**
+   * Replaces the servers this client connects to, keeping its session (the
+   * Java client's `updateServerList`), for instance after an ensemble
+   * reconfiguration. `hosts` is a connection string; a chroot in it must be
+   * the client's own (or left out).
+   *
+   * To spread clients evenly over the new ensemble, the client may move now:
+   * always when its server is no longer listed, and with probability
+   * `1 − old/new` when the list grew (ZooKeeper's client rebalancing). A move
+   * is a quick reconnect to the chosen server: the state goes `SUSPENDED`
+   * then `CONNECTED`, the session and its watches carry over, and requests in
+   * flight at that moment fail with {@linkcode ConnectionLossError} (use
+   * `retry()` for those that must go through).
+   *
+   * @returns whether the client is moving to another server.
+   * @throws {ConfigurationError} on a bad connection string or another chroot.
+   * @throws {ClientClosedError} after `close()`.
+   *
+   * @example
+   * ```ts
+   * zk.updateServerList("zk1:2181,zk2:2181,zk3:2181,zk4:2181,zk5:2181");
+   * ```
+   */
+  updateServerList(hosts: string): boolean {
+    if (this.#session.closed) throw new ClientClosedError();
+    const parsed = parseConnectionString(hosts);
+    if (parsed.chroot !== "" && parsed.chroot !== this.#chroot.prefix) {
+      throw new ConfigurationError(
+        `the chroot cannot change on a live client (${
+          this.#chroot.prefix || "none"
+        }, not ${parsed.chroot})`,
+      );
+    }
+    this.#hosts = parsed.hosts;
+    return this.#session.updateHosts(parsed.hosts);
   }
 
   /**

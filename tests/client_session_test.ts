@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  ClientClosedError,
+  ConfigurationError,
   connect,
   ConnectionLossError,
   SessionExpiredError,
@@ -194,6 +196,46 @@ Deno.test({
         assert.ok(attempts >= 2, `${attempts} attempts`);
         await within(watching, 10_000, "states iterator");
         assert.deepEqual(seen, [State.SUSPENDED, State.CONNECTED]);
+      },
+    );
+
+    await t.step(
+      "updateServerList moves the client off a server no longer listed, keeping its session",
+      async () => {
+        const chroot = uniqueChroot("server-list");
+        await using admin = await connect(cluster.connectionString());
+        await admin.ensurePath(chroot);
+        const [first, ...others] = cluster.members;
+        await using zk = await connect(`${first.address}${chroot}`);
+        await zk.create("/eph", "mine", { ephemeral: true });
+        const watched = deferred<WatchedEvent>();
+        await zk.get("/eph", { watch: watched.resolve });
+        const session = zk.sessionId;
+        assert.equal(zk.connectedAddress, first.address);
+
+        // Same list (and the same chroot spelled out): nothing moves.
+        assert.equal(zk.updateServerList(`${first.address}${chroot}`), false);
+        assert.throws(() => zk.updateServerList(`${first.address}/elsewhere`), ConfigurationError);
+        assert.throws(() => zk.updateServerList(""), ConfigurationError);
+        assert.equal(zk.connectedAddress, first.address);
+
+        const suspended = nextState(zk, (s) => s === State.SUSPENDED);
+        const reconnected = suspended.then(() => nextState(zk, (s) => s !== State.SUSPENDED));
+        assert.equal(zk.updateServerList(others.map((m) => m.address).join(",")), true);
+        await suspended;
+        assert.equal(await reconnected, State.CONNECTED);
+        assert.ok(
+          others.some((m) => m.address === zk.connectedAddress),
+          `moved to a listed member (${zk.connectedAddress})`,
+        );
+        assert.equal(zk.sessionId, session, "same session");
+        assert.equal(text((await zk.get("/eph")).data), "mine", "ephemeral kept");
+        await admin.set(`${chroot}/eph`, "changed");
+        assert.equal((await within(watched.promise, 5000, "data watch")).type, "CHANGED");
+        assert.match(await zk.command("ruok"), /imok/, "four-letter words follow the new server");
+
+        await zk.close();
+        assert.throws(() => zk.updateServerList(first.address), ClientClosedError);
       },
     );
 

@@ -108,7 +108,7 @@ function parseHost(entry: string): HostAddress {
  * caller can back off.
  */
 export class HostList {
-  readonly #configured: HostAddress[];
+  #configured: HostAddress[];
   readonly #randomize: boolean;
   readonly #resolve: ((host: string) => Promise<string[]>) | undefined;
   #addresses: HostAddress[] = [];
@@ -123,6 +123,11 @@ export class HostList {
     this.#configured = hosts;
     this.#randomize = options.randomize ?? true;
     this.#resolve = options.resolve;
+  }
+
+  /** The hosts as configured (names unresolved). */
+  get configured(): readonly HostAddress[] {
+    return this.#configured;
   }
 
   /** How many hosts were configured. */
@@ -160,6 +165,59 @@ export class HostList {
     return this.#lastGood;
   }
 
+  /**
+   * Replaces the configured hosts (the next attempt walks the new list) and
+   * decides whether the connection to `current` should move, so that load
+   * spreads evenly over the new ensemble (ZooKeeper's client rebalancing,
+   * ZOOKEEPER-1355):
+   *
+   * - `current` is not in the new list: always move, to a server that was
+   *   in the old list with probability
+   *   `old·(M−N) / (N·(M−old))` (M, N: old and new list sizes), else to an
+   *   added one;
+   * - the list grew and `current` is in it: move to an added server with
+   *   probability `1 − M/N`, else stay;
+   * - the list shrank or kept its size and `current` is in it: stay.
+   *
+   * Returns the address to move to, or `undefined` to stay (also when there
+   * is no `current` connection). `random` is for tests.
+   */
+  update(
+    hosts: readonly HostAddress[],
+    current: HostAddress | undefined,
+    random: () => number = Math.random,
+  ): HostAddress | undefined {
+    if (hosts.length === 0) throw new ConfigurationError("the new host list is empty");
+    const before = new Set(this.#configured.map(hostKey));
+    const m = this.#configured.length;
+    const n = hosts.length;
+    this.#configured = hosts.map(({ host, port }) => ({ host, port }));
+    this.#addresses = [];
+    this.#index = -1;
+    this.#lastGood = -1;
+    if (current === undefined) return undefined;
+
+    const kept = this.#configured.filter((h) => before.has(hostKey(h)));
+    const added = this.#configured.filter((h) => !before.has(hostKey(h)));
+    const currentKeys = new Set([
+      hostKey(current),
+      hostKey({ host: current.name ?? "", port: current.port }),
+    ]);
+    const stays = this.#configured.some((h) => currentKeys.has(hostKey(h)));
+    let toAdded: boolean;
+    if (n > m) {
+      if (stays && random() >= 1 - m / n) return undefined;
+      toAdded = true;
+    } else {
+      if (stays) return undefined;
+      const pKept = m === kept.length ? 1 : (kept.length * (m - n)) / (n * (m - kept.length));
+      toAdded = random() >= pKept;
+    }
+    const pool = (toAdded && added.length > 0) || kept.length === 0 ? added : kept;
+    const target = pool[Math.floor(random() * pool.length)] ?? pool[0];
+    return { host: target.host, port: target.port, name: target.host };
+  }
+
   async #rebuild(): Promise<void> {
     const out: HostAddress[] = [];
     for (const { host, port } of this.#configured) {
@@ -177,6 +235,10 @@ export class HostList {
     if (this.#randomize) shuffle(out);
     this.#addresses = out;
   }
+}
+
+function hostKey({ host, port }: { host: string; port: number }): string {
+  return `${host.toLowerCase()}:${port}`;
 }
 
 function shuffle<T>(items: T[]): void {

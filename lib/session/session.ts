@@ -138,6 +138,8 @@ interface Request {
 
 interface Connection {
   readonly transport: TransportConnection;
+  /** The host-list entry this connection was opened to. */
+  readonly address: HostAddress;
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly reader: ReadableStreamDefaultReader<Uint8Array[]>;
   readonly out: JuteWriter;
@@ -369,6 +371,24 @@ export class Session {
     }
     if (err !== 0) throw errorFromCode(err);
     this.#auth.push(entry);
+  }
+
+  /**
+   * Replaces the host list. When the rebalancing rule of
+   * {@linkcode HostList.update} says this client should move, the current
+   * connection is dropped (requests in flight fail with
+   * `ConnectionLossError`, as on any disconnect) and the session resumes on
+   * the chosen server. Returns whether the client is moving.
+   */
+  updateHosts(hosts: readonly HostAddress[], random?: () => number): boolean {
+    const conn = this.#conn;
+    const live = conn !== undefined && !conn.closed && conn.ready ? conn : undefined;
+    const target = this.#hosts.update(hosts, live?.address, random);
+    if (target === undefined || live === undefined) return false;
+    this.#log("info", `host list updated; moving to ${target.host}:${target.port}`);
+    this.#preferred = target;
+    this.#drop(live, new ConnectionLossError("moving to another server after a host list update"));
+    return true;
   }
 
   /**
@@ -647,6 +667,7 @@ export class Session {
     const now = performance.now();
     const conn: Connection = {
       transport,
+      address,
       writer,
       reader,
       out: new JuteWriter(16 * 1024),
@@ -978,7 +999,7 @@ export class Session {
 
   async #probeCandidates(current: HostAddress): Promise<HostAddress[]> {
     const all: HostAddress[] = [];
-    for (const { host, port } of this.#options.hosts) {
+    for (const { host, port } of this.#hosts.configured) {
       let addresses = [host];
       try {
         addresses = (await this.#options.transport.resolve?.(host)) ?? [host];
