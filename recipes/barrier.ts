@@ -15,6 +15,7 @@
  * @module
  */
 
+import { deleteIfPresent } from "./internal/tolerant.ts";
 import { Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError, NodeExistsError, NoNodeError } from "../lib/errors.ts";
@@ -232,7 +233,7 @@ export class DoubleBarrier {
     const zk = this.#zk;
     const retry = <T>(fn: () => Promise<T>): Promise<T> => zk.retry(fn, { maxTries: -1, signal });
     try {
-      await retry(() => deleteIfThere(zk, this.#ready, signal));
+      await retry(() => deleteIfPresent(zk, this.#ready, signal));
       const wakeup = new Wakeup();
       while (true) {
         const children = (await retry(() => zk.getChildren(this.path, { signal })))
@@ -240,14 +241,14 @@ export class DoubleBarrier {
         if (children.length === 0) break;
         const mine = children.includes(this.node);
         if (mine && children.length === 1) {
-          await retry(() => deleteIfThere(zk, this.#mine, signal));
+          await retry(() => deleteIfPresent(zk, this.#mine, signal));
           break;
         }
         let awaited: string;
         if (children[0] === this.node) {
           awaited = children[children.length - 1];
         } else {
-          if (mine) await retry(() => deleteIfThere(zk, this.#mine, signal));
+          if (mine) await retry(() => deleteIfPresent(zk, this.#mine, signal));
           awaited = children[0];
         }
         wakeup.arm();
@@ -276,21 +277,9 @@ export class DoubleBarrier {
   async #cleanUp(): Promise<void> {
     this.#participating = false;
     try {
-      await this.#zk.retry(() => deleteIfThere(this.#zk, this.#mine), { maxTries: 3 });
+      await this.#zk.retry(() => deleteIfPresent(this.#zk, this.#mine), { maxTries: 3 });
     } catch {
       // Best effort: the node is ephemeral and goes with the session anyway.
     }
-  }
-}
-
-async function deleteIfThere(
-  zk: ZooKeeperClient,
-  path: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  try {
-    await zk.delete(path, { signal });
-  } catch (error) {
-    if (!(error instanceof NoNodeError)) throw error;
   }
 }

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { childrenOrEmpty, readTexts } from "./internal/reads.ts";
+import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError } from "../lib/errors.ts";
 import { joinPath, validatePath } from "../lib/paths.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { readTexts } from "./internal/reads.ts";
+import { readTexts } from "./internal/tolerant.ts";
 import { Wakeup } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { deleteIfPresent } from "./internal/tolerant.ts";
 import { Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
@@ -439,13 +440,7 @@ export class LockingQueue extends BaseQueue {
 
   async #unlock(lock: string): Promise<void> {
     try {
-      await this.zk.retry(async () => {
-        try {
-          await this.zk.delete(lock);
-        } catch (error) {
-          if (!(error instanceof NoNodeError)) throw error;
-        }
-      }, { maxTries: -1 });
+      await this.zk.retry(() => deleteIfPresent(this.zk, lock), { maxTries: -1 });
     } catch {
       // Session gone or client closed: the ephemeral lock went with it.
     }

@@ -110,3 +110,17 @@ export async function within<T>(promise: Promise<T>, ms: number, what = "promise
     clearTimeout(timer);
   }
 }
+
+/**
+ * The paths the `wchc` four-letter word lists for `session` (ZooKeeper keeps
+ * listing a session whose watches are all gone, with no paths under it).
+ */
+export function watchedPaths(wchc: string, session: bigint): string[] {
+  const paths: string[] = [];
+  let mine = false;
+  for (const line of wchc.split("\n")) {
+    if (line.startsWith("0x")) mine = BigInt(line.trim()) === session;
+    else if (mine && line.trim() !== "") paths.push(line.trim());
+  }
+  return paths;
+}

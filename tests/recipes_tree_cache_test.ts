@@ -16,7 +16,14 @@ import {
 } from "../mod.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheEvent, type TreeCacheWatchMode } from "../recipes/tree_cache.ts";
-import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClient,
+  eventually,
+  nextState,
+  uniqueChroot,
+  watchedPaths,
+  within,
+} from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 const encoder = new TextEncoder();
@@ -96,17 +103,6 @@ async function converged(cache: TreeCache, zk: ZooKeeperClient, timeout = 20_000
 /** Fails unless the server holds no watch of `type` on `path` for `zk`'s session. */
 async function assertNoWatch(zk: ZooKeeperClient, path: string, type: "any" | "data" | "children") {
   await assert.rejects(zk.checkWatches(path, { type }), NoWatcherError, `${type} watch on ${path}`);
-}
-
-/** The paths `wchc` lists for `session` (a session whose watches are gone is listed bare). */
-function watchedPaths(wchc: string, session: bigint): string[] {
-  const paths: string[] = [];
-  let mine = false;
-  for (const line of wchc.split("\n")) {
-    if (line.startsWith("0x")) mine = BigInt(line.trim()) === session;
-    else if (mine && line.trim() !== "") paths.push(line.trim());
-  }
-  return paths;
 }
 
 /** `zk` with `addWatch` failing as on a server before 3.6. */

@@ -16,7 +16,14 @@ import {
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { ChildrenWatch } from "../recipes/children_watch.ts";
 import { DataWatch } from "../recipes/data_watch.ts";
-import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClient,
+  eventually,
+  nextState,
+  uniqueChroot,
+  watchedPaths,
+  within,
+} from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 /** Resolves once the server holds no watch of `type` on `path` for `zk`'s session. */
@@ -34,20 +41,6 @@ async function noServerWatch(zk: ZooKeeperClient, path: string, type: "data" | "
     5000,
     `no ${type} watch on ${path}`,
   );
-}
-
-/**
- * The paths `wchc` lists for `session` on a member (ZooKeeper keeps listing
- * a session whose watches are all gone, with no paths under it).
- */
-function watchedPaths(wchc: string, session: bigint): string[] {
-  const paths: string[] = [];
-  let mine = false;
-  for (const line of wchc.split("\n")) {
-    if (line.startsWith("0x")) mine = BigInt(line.trim()) === session;
-    else if (mine && line.trim() !== "") paths.push(line.trim());
-  }
-  return paths;
 }
 
 /** A round trip on `zk`: any notification the server queued before it has been delivered. */

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { deleteIfPresent } from "./tolerant.ts";
 import type { ZooKeeperClient } from "../../lib/client.ts";
 import {
   BadArgumentsError,
@@ -327,18 +328,6 @@ export class ProtectedCreate {
       await sleep(delay);
       delay = Math.min(delay * 2, 1000);
     }
-  }
-}
-
-async function deleteIfPresent(
-  zk: ZooKeeperClient,
-  path: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  try {
-    await zk.delete(path, { signal });
-  } catch (error) {
-    if (!(error instanceof NoNodeError)) throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * Tolerant reads shared by the recipes: listing a folder that may not exist
- * yet, and reading the identifiers stored in member nodes that may vanish
- * while we read them.
+ * Tolerant znode operations shared by the recipes: listing a folder that may
+ * not exist yet, reading the identifiers stored in member nodes that may
+ * vanish while we read them, and deleting a node that may be gone already.
  *
  * @module
  */
@@ -22,6 +22,21 @@ export async function childrenOrEmpty(
     return await zk.getChildren(path, { signal });
   } catch (error) {
     if (error instanceof NoNodeError) return [];
+    throw error;
+  }
+}
+
+/** Deletes `path`; resolves `false` when it was not there. */
+export async function deleteIfPresent(
+  zk: ZooKeeperClient,
+  path: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    await zk.delete(path, { signal });
+    return true;
+  } catch (error) {
+    if (error instanceof NoNodeError) return false;
     throw error;
   }
 }
