@@ -4,7 +4,7 @@
  * any other error (RangeError, TypeError, ...) or a hang is a bug.
  */
 
-import { defaultVectorsFile } from "./fixtures/vectors.ts";
+import { defaultVectorsFile, EXTRA_VECTORS_FILE } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { MarshallingError } from "../lib/errors.ts";
 import { JuteReader, recordCodecs } from "../lib/jute/mod.ts";
@@ -39,12 +39,8 @@ function decodes(name: string, bytes: Uint8Array): boolean {
 }
 
 async function vectors(): Promise<{ record: string; bytes: Uint8Array }[]> {
-  const files = [
-    defaultVectorsFile(),
-    new URL("./fixtures/jute-extra.jsonl", import.meta.url),
-  ];
   const out = [];
-  for (const file of files) {
+  for (const file of [defaultVectorsFile(), EXTRA_VECTORS_FILE]) {
     for (const line of (await Deno.readTextFile(file)).split("\n")) {
       if (line.trim() === "") continue;
       const { record, hex } = JSON.parse(line);

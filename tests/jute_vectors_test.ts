@@ -13,7 +13,7 @@
  * field 3.9 appends), a create2 op as `MultiOperationRecord` writes one.
  */
 
-import { defaultVectorsFile } from "./fixtures/vectors.ts";
+import { defaultVectorsFile, EXTRA_VECTORS_FILE } from "./fixtures/vectors.ts";
 import assert from "node:assert/strict";
 import { JuteReader, JuteWriter, recordCodecs } from "../lib/jute/mod.ts";
 import { fromHex, toHex } from "./bytes.ts";
@@ -245,19 +245,15 @@ async function checkVectorFile(file: string | URL): Promise<number> {
   return checked;
 }
 
-function vectorsFile(): string {
-  return defaultVectorsFile();
-}
-
 Deno.test("every golden vector encodes to its hex and decodes back to its fields", async () => {
-  const file = vectorsFile();
+  const file = defaultVectorsFile();
   const checked = await checkVectorFile(file);
   assert.ok(checked > 0, `${file} holds no vectors`);
   console.log(`checked ${checked} jute vectors from ${file}`);
 });
 
 Deno.test("the extra vectors (read-only byte, 3.9 zxid, multiRead, CESU-8) pass too", async () => {
-  const file = new URL("./fixtures/jute-extra.jsonl", import.meta.url);
+  const file = EXTRA_VECTORS_FILE;
   const checked = await checkVectorFile(file);
   assert.ok(checked > 0, `${file} holds no vectors`);
   console.log(`checked ${checked} jute vectors from ${file}`);

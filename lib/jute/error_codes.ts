@@ -52,40 +52,10 @@ export const ErrorCode = {
 /** One of the values of {@linkcode ErrorCode}. */
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
 
-const NAMES: ReadonlyMap<number, string> = new Map<number, string>([
-  [0, "OK"],
-  [-1, "SYSTEMERROR"],
-  [-2, "RUNTIMEINCONSISTENCY"],
-  [-3, "DATAINCONSISTENCY"],
-  [-4, "CONNECTIONLOSS"],
-  [-5, "MARSHALLINGERROR"],
-  [-6, "UNIMPLEMENTED"],
-  [-7, "OPERATIONTIMEOUT"],
-  [-8, "BADARGUMENTS"],
-  [-12, "UNKNOWNSESSION"],
-  [-13, "NEWCONFIGNOQUORUM"],
-  [-14, "RECONFIGINPROGRESS"],
-  [-100, "APIERROR"],
-  [-101, "NONODE"],
-  [-102, "NOAUTH"],
-  [-103, "BADVERSION"],
-  [-108, "NOCHILDRENFOREPHEMERALS"],
-  [-110, "NODEEXISTS"],
-  [-111, "NOTEMPTY"],
-  [-112, "SESSIONEXPIRED"],
-  [-113, "INVALIDCALLBACK"],
-  [-114, "INVALIDACL"],
-  [-115, "AUTHFAILED"],
-  [-118, "SESSIONMOVED"],
-  [-119, "NOTREADONLY"],
-  [-120, "EPHEMERALONLOCALSESSION"],
-  [-121, "NOWATCHER"],
-  [-122, "REQUESTTIMEOUT"],
-  [-123, "RECONFIGDISABLED"],
-  [-124, "SESSIONCLOSEDREQUIRESASLAUTH"],
-  [-125, "QUOTAEXCEEDED"],
-  [-127, "THROTTLEDOP"],
-]);
+// Java's names are ours without the underscores (NO_NODE is NONODE).
+const NAMES: ReadonlyMap<number, string> = new Map<number, string>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name.replaceAll("_", "")]),
+);
 
 /**
  * The name ZooKeeper's Java client gives an error code (`NONODE`,

@@ -87,6 +87,7 @@ export type MultiResult =
   | { type: typeof OpCode.getChildren; children: string[] }
   | { type: typeof OpCode.error; err: number };
 
+/** `writeMultiHeader`'s layout, without building a header object per op. */
 function writeHeader(w: JuteWriter, type: number, done: boolean, err: number): void {
   w.int(type);
   w.bool(done);
@@ -192,35 +193,29 @@ export function readMultiRequest(r: JuteReader): MultiOp[] {
 export function writeMultiResponse(w: JuteWriter, results: readonly MultiResult[]): void {
   for (let i = 0; i < results.length; i++) {
     const result = results[i];
+    writeHeader(w, result.type, false, result.type === OpCode.error ? result.err : 0);
     switch (result.type) {
       case OpCode.create:
-        writeHeader(w, result.type, false, 0);
         w.string(result.path);
         break;
       case OpCode.create2:
-        writeHeader(w, result.type, false, 0);
         w.string(result.path);
         writeStat(w, result.stat);
         break;
       case OpCode.delete:
       case OpCode.check:
-        writeHeader(w, result.type, false, 0);
         break;
       case OpCode.setData:
-        writeHeader(w, result.type, false, 0);
         writeStat(w, result.stat);
         break;
       case OpCode.getData:
-        writeHeader(w, result.type, false, 0);
         w.buffer(result.data);
         writeStat(w, result.stat);
         break;
       case OpCode.getChildren:
-        writeHeader(w, result.type, false, 0);
         w.stringVector(result.children);
         break;
       case OpCode.error:
-        writeHeader(w, result.type, false, result.err);
         w.int(result.err);
         break;
       default:
