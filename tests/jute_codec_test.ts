@@ -124,6 +124,14 @@ Deno.test("any UTF-16 string round-trips, lone surrogates included", () => {
   }
 });
 
+Deno.test("a leading U+FEFF is part of the string, short or long", () => {
+  for (const s of ["\ufeffx", `\ufeff${"x".repeat(60)}`, `\ufeff${"é".repeat(40)}`]) {
+    assert.equal(new JuteReader(written((w) => w.string(s))).string(), s);
+    const list = new JuteReader(written((w) => w.stringVector([s, s]))).stringVector();
+    assert.deepEqual(list, [s, s]);
+  }
+});
+
 Deno.test("malformed UTF-8 decodes to U+FFFD as TextDecoder does", () => {
   const decoder = new TextDecoder();
   const next = lcg(11);

@@ -17,7 +17,8 @@ const CHUNK = 4096;
 /** The largest scratch buffer kept between calls, in UTF-16 units. */
 const SCRATCH_MAX = 64 * 1024;
 
-const textDecoder = new TextDecoder();
+// ignoreBOM: a string that starts with U+FEFF keeps it (Java's jute does).
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 let scratch = new Uint16Array(256);
 const asciiUnits: number[] = [];
 
