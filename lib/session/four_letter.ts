@@ -31,6 +31,8 @@ export async function sendFourLetterWord(
   const onAbort = () => conn.close();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    // An abort that came as the connection opened fired no listener.
+    options.signal?.throwIfAborted();
     const writer = conn.writable.getWriter();
     await writer.write(new TextEncoder().encode(word));
     writer.releaseLock();

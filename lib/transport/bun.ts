@@ -8,7 +8,7 @@
 
 import { ConfigurationError, ConnectionLossError } from "../errors.ts";
 import type { Transport, TransportConnection, TransportConnectOptions } from "./types.ts";
-import { lookupAll } from "./resolve.ts";
+import { connectError, formatAddress, lookupAll } from "./resolve.ts";
 
 /** The part of Bun's socket this adapter uses. */
 interface BunSocket {
@@ -29,6 +29,7 @@ interface BunConnectOptions {
     rejectUnauthorized?: boolean;
   };
   socket: {
+    binaryType?: "uint8array";
     open(socket: BunSocket): void;
     data(socket: BunSocket, data: Uint8Array): void;
     drain(socket: BunSocket): void;
@@ -67,7 +68,7 @@ export const bunTransport: Transport = {
     const signal = options.signal;
     signal?.throwIfAborted();
     const tls = options.tls;
-    const remoteAddress = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const remoteAddress = formatAddress(host, port);
 
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const readable = new ReadableStream<Uint8Array>({
@@ -139,19 +140,27 @@ export const bunTransport: Transport = {
           }
           : {}),
         socket: {
+          // Each chunk arrives in a fresh Uint8Array: enqueued as it is, no copy.
+          binaryType: "uint8array",
           open(s) {
+            // Known from here on, so a close() while connecting still ends it.
+            socket = s;
+            if (closed) {
+              s.end();
+              return;
+            }
             s.setNoDelay?.(true);
             if (!tls) opened();
           },
           handshake(_s, success, authorizationError) {
-            if (success && !authorizationError) opened();
-            else if (tls?.verify === false && success) opened();
-            else {
-              openFailed(authorizationError ?? new Error("TLS handshake failed"));
-            }
+            // Bun reports success = false for a certificate it could not
+            // verify even with rejectUnauthorized: false, so verify: false
+            // must not look at it.
+            if (tls?.verify === false || (success && !authorizationError)) opened();
+            else openFailed(authorizationError ?? new Error("TLS handshake failed"));
           },
           data(_s, data) {
-            if (!readableDone) controller.enqueue(new Uint8Array(data));
+            if (!readableDone) controller.enqueue(data);
           },
           drain(s) {
             const rest = backlog;
@@ -184,13 +193,7 @@ export const bunTransport: Transport = {
       await openPromise;
     } catch (error) {
       close();
-      if (signal?.aborted) throw signal.reason;
-      throw new ConnectionLossError(
-        `cannot connect to ${remoteAddress}${tls ? " with TLS" : ""}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
+      throw connectError(error, remoteAddress, tls !== undefined, signal);
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }

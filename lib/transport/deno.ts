@@ -5,9 +5,10 @@
  * @module
  */
 
-import { ConfigurationError, ConnectionLossError } from "../errors.ts";
+import { abortable } from "../abort.ts";
+import { ConfigurationError } from "../errors.ts";
 import type { Transport, TransportConnection, TransportConnectOptions } from "./types.ts";
-import { lookupAll } from "./resolve.ts";
+import { connectError, formatAddress, lookupAll } from "./resolve.ts";
 
 /**
  * Connections through Deno's sockets.
@@ -32,7 +33,7 @@ export const denoTransport: Transport = {
         "tls.verify = false is not supported on Deno (use caCerts to trust the server's CA)",
       );
     }
-    const remoteAddress = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const remoteAddress = formatAddress(host, port);
     const clientCert = tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined;
     const verifyName = tls?.hostname ?? host;
     if (tls && clientCert && verifyName !== host) {
@@ -49,7 +50,7 @@ export const denoTransport: Transport = {
           signal,
           (c) => c.close(),
         );
-        await withAbort(tlsConn.handshake(), signal, () => {}).catch((error) => {
+        await abortable(tlsConn.handshake(), signal).catch((error) => {
           tlsConn.close();
           throw error;
         });
@@ -65,7 +66,7 @@ export const denoTransport: Transport = {
               hostname: verifyName,
               caCerts: tls.caCerts,
             });
-            await withAbort(tlsConn.handshake(), signal, () => {}).catch((error) => {
+            await abortable(tlsConn.handshake(), signal).catch((error) => {
               tlsConn.close();
               throw error;
             });
@@ -79,20 +80,12 @@ export const denoTransport: Transport = {
         }
       }
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw new ConnectionLossError(
-        `cannot connect to ${remoteAddress}${tls ? " with TLS" : ""}: ${errorMessage(error)}`,
-        { cause: error },
-      );
+      throw connectError(error, remoteAddress, tls !== undefined, signal);
     }
     return wrap(conn, remoteAddress);
   },
   resolve: lookupAll,
 };
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function wrap(conn: Deno.Conn, remoteAddress: string): TransportConnection {
   let closed = false;
@@ -110,29 +103,21 @@ function wrap(conn: Deno.Conn, remoteAddress: string): TransportConnection {
   };
 }
 
-/** Races `promise` with `signal`; a value arriving after the abort is disposed of. */
+/**
+ * {@linkcode abortable}, and a value arriving after the abort is disposed of
+ * (a connection nobody waits for any more is closed, not leaked).
+ */
 function withAbort<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
   dispose: (value: T) => void,
 ): Promise<T> {
   if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) {
-          try {
-            dispose(value);
-          } catch { /* ignore */ }
-        } else resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+  promise.then((value) => {
+    if (!signal.aborted) return;
+    try {
+      dispose(value);
+    } catch { /* already closed */ }
+  }, () => {});
+  return abortable(promise, signal);
 }
