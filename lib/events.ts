@@ -7,6 +7,8 @@
  * @module
  */
 
+import { Deque } from "./session/queue.ts";
+
 /**
  * An unbounded queue that is also an async iterable with exactly one
  * consumer. `push` never blocks; `stop()` ends the iteration after the items
@@ -22,8 +24,7 @@
  * ```
  */
 export class EventQueue<T> implements AsyncIterableIterator<T> {
-  #items: T[] = [];
-  #head = 0;
+  #items = new Deque<T>();
   #waiter: ((result: IteratorResult<T>) => void) | undefined;
   #failWaiter: ((error: unknown) => void) | undefined;
   #done = false;
@@ -37,7 +38,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   /** Items queued and not yet taken. */
   get pending(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length;
   }
 
   /** True once `stop()` was called (items may still be draining). */
@@ -86,14 +87,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   /** Takes the next item, waiting for one if none is queued. */
   next(): Promise<IteratorResult<T>> {
-    if (this.pending > 0) {
-      const value = this.#items[this.#head];
-      this.#items[this.#head++] = undefined as T;
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
+    if (this.#items.length > 0) {
+      return Promise.resolve({ value: this.#items.shift() as T, done: false });
     }
     if (this.#done) {
       if (this.#error !== undefined) {
@@ -112,11 +107,10 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   /** Called by `break` in a `for await` loop: stops the queue. */
   return(): Promise<IteratorResult<T>> {
-    this.#items = [];
-    this.#head = 0;
+    this.#items = new Deque();
+    // stop() settles a waiting next(); an earlier stop(error) is dropped.
     this.stop();
     this.#error = undefined;
-    this.#settleWaiter();
     return Promise.resolve({ value: undefined, done: true });
   }
 

@@ -113,7 +113,6 @@ export class HostList {
   readonly #resolve: ((host: string) => Promise<string[]>) | undefined;
   #addresses: HostAddress[] = [];
   #index = -1;
-  #lastGood = -1;
 
   /** `resolve` turns a name into its addresses; without it names are used as given. */
   constructor(
@@ -128,11 +127,6 @@ export class HostList {
   /** The hosts as configured (names unresolved). */
   get configured(): readonly HostAddress[] {
     return this.#configured;
-  }
-
-  /** How many hosts were configured. */
-  get configuredCount(): number {
-    return this.#configured.length;
   }
 
   /** How many addresses the list currently holds (at least the configured count once resolved). */
@@ -153,16 +147,6 @@ export class HostList {
     }
     this.#index++;
     return { address: this.#addresses[this.#index], wrapped };
-  }
-
-  /** Records that the current address worked. */
-  markConnected(): void {
-    this.#lastGood = this.#index;
-  }
-
-  /** Index of the last address that worked (-1 if none). */
-  get lastGood(): number {
-    return this.#lastGood;
   }
 
   /**
@@ -194,7 +178,6 @@ export class HostList {
     this.#configured = hosts.map(({ host, port }) => ({ host, port }));
     this.#addresses = [];
     this.#index = -1;
-    this.#lastGood = -1;
     if (current === undefined) return undefined;
 
     const kept = this.#configured.filter((h) => before.has(hostKey(h)));
@@ -218,7 +201,12 @@ export class HostList {
     return { host: target.host, port: target.port, name: target.host };
   }
 
-  async #rebuild(): Promise<void> {
+  /**
+   * Every configured host resolved to all its addresses, each keeping the
+   * name it came from. A name that does not resolve right now is left out,
+   * or kept as it is with `keepUnresolved`.
+   */
+  async resolveAll(keepUnresolved: boolean): Promise<HostAddress[]> {
     const out: HostAddress[] = [];
     for (const { host, port } of this.#configured) {
       let addresses: string[] = [host];
@@ -226,11 +214,17 @@ export class HostList {
         try {
           addresses = await this.#resolve(host);
         } catch {
-          addresses = []; // unresolvable right now; try the others
+          if (!keepUnresolved) addresses = [];
         }
       }
       for (const address of addresses) out.push({ host: address, port, name: host });
     }
+    return out;
+  }
+
+  async #rebuild(): Promise<void> {
+    // Unresolvable names are skipped so the pass tries the others.
+    const out = await this.resolveAll(false);
     if (out.length === 0) out.push(...this.#configured);
     if (this.#randomize) shuffle(out);
     this.#addresses = out;

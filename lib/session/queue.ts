@@ -1,5 +1,6 @@
 /**
- * A FIFO with O(1) push and shift, for the in-order pending requests.
+ * A FIFO with O(1) push and shift, for the in-order pending requests and
+ * the event queues.
  *
  * @module
  */
@@ -30,11 +31,6 @@ export class Deque<T> {
     this.#head = (this.#head + 1) & (this.#items.length - 1);
     this.#size--;
     return item;
-  }
-
-  /** The front item, left in place. */
-  peek(): T | undefined {
-    return this.#size === 0 ? undefined : this.#items[this.#head];
   }
 
   /** Removes and returns every item, front first. */

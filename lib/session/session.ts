@@ -42,6 +42,7 @@ import { batchWatchLists, WatchRegistry } from "./watches.ts";
 import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
 import { sendFourLetterWord } from "./four_letter.ts";
 import type { RetryOptions } from "../retry.ts";
+import { abortable, sleep } from "../abort.ts";
 
 /** A console-like logger; every method is optional. */
 export interface Logger {
@@ -131,9 +132,47 @@ interface Request {
   /** Settled or given up by its caller: a late reply is matched and dropped. */
   done: boolean;
   path: string | undefined;
-  cleanup: (() => void) | undefined;
+  /** The caller's signal and its listener, removed once the request settles. */
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
   /** Runs when the reply arrives after the caller gave up (to undo a server-side effect). */
   abandoned: ((err: number) => void) | undefined;
+}
+
+/** Every request has this one shape, so the hot path stays monomorphic. */
+function newRequest(
+  type: number,
+  encode: ((w: JuteWriter) => void) | undefined,
+  decode: ReplyDecoder<unknown>,
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+  path?: string,
+  abandoned?: (err: number) => void,
+): Request {
+  return {
+    xid: 0,
+    type,
+    encode,
+    decode,
+    resolve,
+    reject,
+    done: false,
+    path,
+    signal: undefined,
+    onAbort: undefined,
+    abandoned,
+  };
+}
+
+/** Cancels both streams and closes the socket; every step tolerates a closed one. */
+function release(
+  transport: TransportConnection,
+  reader: ReadableStreamDefaultReader<Uint8Array[]>,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+): void {
+  reader.cancel().catch(() => {});
+  writer.abort().catch(() => {});
+  transport.close();
 }
 
 interface Connection {
@@ -187,7 +226,6 @@ export class Session {
   #keeperState: KeeperState = KeeperState.CONNECTING;
   #serverReadOnly = false;
   #seenReadWrite = false;
-  #remoteAddress: string | undefined;
   #epoch = 0;
   #auth: AuthEntry[];
   #running: Promise<void> | undefined;
@@ -196,7 +234,6 @@ export class Session {
   #lostTimer: ReturnType<typeof setTimeout> | undefined;
   #lastError: unknown;
   #connectedWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
-  #wake: (() => void) | undefined;
   #preferred: HostAddress | undefined;
   #probe:
     | { timer: ReturnType<typeof setTimeout> | undefined; delay: number; stop: AbortController }
@@ -249,7 +286,7 @@ export class Session {
   }
   /** `host:port` of the server currently connected to. */
   get connectedAddress(): string | undefined {
-    return this.#conn?.ready ? this.#remoteAddress : undefined;
+    return this.#conn?.ready ? this.#conn.transport.remoteAddress : undefined;
   }
   /** True once closed (or failed for good). */
   get closed(): boolean {
@@ -320,18 +357,15 @@ export class Session {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
-      const request: Request = {
-        xid: 0,
+      const request = newRequest(
         type,
         encode,
-        decode: decode as ReplyDecoder<unknown>,
-        resolve: resolve as (value: unknown) => void,
+        decode as ReplyDecoder<unknown>,
+        resolve as (value: unknown) => void,
         reject,
-        done: false,
-        path: options.path,
-        cleanup: undefined,
-        abandoned: options.abandoned,
-      };
+        options.path,
+        options.abandoned,
+      );
       if (signal) {
         const onAbort = () => {
           if (request.done) return;
@@ -339,7 +373,8 @@ export class Session {
           reject(signal.reason);
         };
         signal.addEventListener("abort", onAbort, { once: true });
-        request.cleanup = () => signal.removeEventListener("abort", onAbort);
+        request.signal = signal;
+        request.onAbort = onAbort;
       }
       const conn = this.#conn;
       try {
@@ -405,44 +440,30 @@ export class Session {
     const conn = this.#conn;
     if (conn?.ready && this.#terminalError === undefined) {
       const timeout = Math.min(Math.max(this.#negotiatedTimeout / 3, 200), 2000);
-      const signal = AbortSignal.any([this.#closeController.signal]);
       const timer = setTimeout(() => conn.transport.close(), timeout);
       try {
-        const request: Request = {
-          xid: 0,
-          type: OpCode.closeSession,
-          encode: undefined,
-          decode: () => undefined,
-          resolve: () => {},
-          reject: () => {},
-          done: false,
-          path: undefined,
-          cleanup: undefined,
-          abandoned: undefined,
-        };
-        const done = new Promise<void>((resolve) => {
-          request.resolve = () => resolve();
-          request.reject = () => resolve();
-        });
+        const { request, promise } = this.#internalRequest(
+          OpCode.closeSession,
+          undefined,
+          () => undefined,
+        );
         this.#write(conn, request);
-        await Promise.race([done, conn.ended]);
+        await Promise.race([promise, conn.ended]);
       } catch {
         /* closing anyway */
       } finally {
         clearTimeout(timer);
-        void signal;
       }
     }
+    // Also ends the reconnect loop's backoff sleep.
     this.#closeController.abort(new ClientClosedError());
-    this.#wake?.();
     const closedError = new ClientClosedError();
     if (this.#conn) this.#drop(this.#conn, closedError);
     this.#failWaiting(closedError);
     this.#clearLostTimer();
     this.watches.notifyState(KeeperState.CLOSED, { dropOneShot: true, dropPersistent: true });
     this.#setState(KeeperState.CLOSED, State.LOST);
-    for (const w of this.#connectedWaiters) w.reject(closedError);
-    this.#connectedWaiters.clear();
+    this.#settleConnectedWaiters(closedError);
     await this.#running;
   }
 
@@ -463,7 +484,7 @@ export class Session {
           );
           return;
         }
-        await this.#sleep(this.#backoffDelay(failures));
+        await sleep(this.#backoffDelay(failures), closeSignal).catch(() => {});
         if (closeSignal.aborted) return;
       }
       let address: HostAddress;
@@ -514,17 +535,6 @@ export class Session {
     return failures === 1 ? Math.random() * delay : base * factor;
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
-  }
-
   /**
    * Opens one connection and runs the handshake and the priming (SASL, auth,
    * watches). Resolves with the live connection, or `undefined` when the
@@ -550,10 +560,10 @@ export class Session {
     );
     let transport: TransportConnection | undefined;
     try {
-      const tls = options.tls
-        ? { ...options.tls, hostname: options.tls.hostname ?? address.name ?? address.host }
-        : undefined;
-      transport = await options.transport.connect(address.host, address.port, { tls, signal });
+      transport = await options.transport.connect(address.host, address.port, {
+        tls: this.#tlsFor(address),
+        signal,
+      });
       const t = transport;
       const onAbort = () => t.close();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -569,6 +579,12 @@ export class Session {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** TLS settings for `address`: verify the name it was resolved from unless told otherwise. */
+  #tlsFor(address: HostAddress): TlsOptions | undefined {
+    const tls = this.#options.tls;
+    return tls ? { ...tls, hostname: tls.hostname ?? address.name ?? address.host } : undefined;
   }
 
   async #handshake(
@@ -595,9 +611,7 @@ export class Session {
     });
     w.endFrame(start);
     const abandon = (error: unknown): never => {
-      reader.cancel().catch(() => {});
-      writer.abort().catch(() => {});
-      transport.close();
+      release(transport, reader, writer);
       throw error;
     };
     // Write nothing else until the answer is in: if the server answers
@@ -608,7 +622,7 @@ export class Session {
         signal.aborted ? signal.reason : new ConnectionLossError("write failed", { cause: e }),
       )
     );
-    let first: Uint8Array[] | undefined;
+    let frames0: Uint8Array[];
     try {
       const { value, done } = await reader.read();
       if (done) {
@@ -617,11 +631,10 @@ export class Session {
             (options.readOnly ? "" : " (it may be read-only, or behind our last zxid)"),
         );
       }
-      first = value;
+      frames0 = value;
     } catch (error) {
-      abandon(signal.aborted ? signal.reason : error);
+      return abandon(signal.aborted ? signal.reason : error);
     }
-    const frames0 = first as Uint8Array[];
     let response;
     try {
       const r = new JuteReader(frames0[0]);
@@ -638,17 +651,14 @@ export class Session {
       }
       response = readConnectResponse(r);
     } catch (error) {
-      abandon(error);
+      return abandon(error);
     }
-    if (!response) return abandon(new MarshallingError("empty handshake reply"));
     if (epoch !== this.#epoch) {
       // The session was declared lost while this handshake was in flight.
       return abandon(new ConnectionLossError("session changed during the handshake"));
     }
     if (response.timeOut <= 0) {
-      reader.cancel().catch(() => {});
-      writer.abort().catch(() => {});
-      transport.close();
+      release(transport, reader, writer);
       this.#expire(new SessionExpiredError("the server says the session expired"));
       return undefined;
     }
@@ -658,8 +668,6 @@ export class Session {
     this.#negotiatedTimeout = response.timeOut;
     this.#serverReadOnly = response.readOnly === true;
     if (!this.#serverReadOnly) this.#seenReadWrite = true;
-    this.#remoteAddress = transport.remoteAddress;
-    this.#hosts.markConnected();
     this.#clearLostTimer();
 
     let end!: () => void;
@@ -690,7 +698,6 @@ export class Session {
       await this.#prime(conn, signal);
     } catch (error) {
       this.#drop(conn, error);
-      if (error instanceof AuthFailedError) throw error;
       throw error;
     }
     if (conn.closed) throw this.#lastError ?? new ConnectionLossError("closed while priming");
@@ -721,8 +728,7 @@ export class Session {
       State.CONNECTED,
     );
     this.watches.notifyState(this.#keeperState);
-    for (const w of this.#connectedWaiters) w.resolve();
-    this.#connectedWaiters.clear();
+    this.#settleConnectedWaiters();
     return conn;
   }
 
@@ -802,36 +808,25 @@ export class Session {
     writeAuthPacket(out, { type: 0, scheme: entry.scheme, auth: entry.credential });
     out.endFrame(start);
     this.#scheduleFlush(conn);
-    return signal ? abortable(promise, signal) : promise;
+    return abortable(promise, signal);
   }
 
+  /** A request the session itself sends; its promise never reports an unhandled rejection. */
   #internalRequest<T>(
     type: number,
-    encode: (w: JuteWriter) => void,
+    encode: ((w: JuteWriter) => void) | undefined,
     decode: ReplyDecoder<T>,
   ): { request: Request; promise: Promise<T> } {
-    let resolve!: (v: unknown) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res as (v: unknown) => void;
-      reject = rej;
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
     promise.catch(() => {});
-    return {
-      request: {
-        xid: 0,
-        type,
-        encode,
-        decode: decode as ReplyDecoder<unknown>,
-        resolve,
-        reject,
-        done: false,
-        path: undefined,
-        cleanup: undefined,
-        abandoned: undefined,
-      },
-      promise,
-    };
+    const request = newRequest(
+      type,
+      encode,
+      decode as ReplyDecoder<unknown>,
+      resolve as (value: unknown) => void,
+      reject,
+    );
+    return { request, promise };
   }
 
   // ---- writing ------------------------------------------------------------
@@ -960,8 +955,8 @@ export class Session {
       for (const address of candidates) {
         if (probe.stop.signal.aborted || conn.closed) return;
         let answer = "";
-        const timeout = setTimeout(() => attempt.abort(), 2000);
         const attempt = new AbortController();
+        const timeout = setTimeout(() => attempt.abort(), 2000);
         try {
           answer = await sendFourLetterWord(
             this.#options.transport,
@@ -969,12 +964,7 @@ export class Session {
             address.port,
             "isro",
             {
-              tls: this.#options.tls
-                ? {
-                  ...this.#options.tls,
-                  hostname: this.#options.tls.hostname ?? address.name ?? address.host,
-                }
-                : undefined,
+              tls: this.#tlsFor(address),
               signal: AbortSignal.any([attempt.signal, probe.stop.signal]),
             },
           );
@@ -998,18 +988,8 @@ export class Session {
   }
 
   async #probeCandidates(current: HostAddress): Promise<HostAddress[]> {
-    const all: HostAddress[] = [];
-    for (const { host, port } of this.#hosts.configured) {
-      let addresses = [host];
-      try {
-        addresses = (await this.#options.transport.resolve?.(host)) ?? [host];
-      } catch { /* keep the name */ }
-      for (const a of addresses) {
-        if (a === current.host && port === current.port) continue;
-        all.push({ host: a, port, name: host });
-      }
-    }
-    return all;
+    const all = await this.#hosts.resolveAll(true);
+    return all.filter((a) => !(a.host === current.host && a.port === current.port));
   }
 
   #stopProbing(): void {
@@ -1100,7 +1080,7 @@ export class Session {
   #settle(request: Request, value: unknown, failed: boolean): void {
     if (request.done) return;
     request.done = true;
-    request.cleanup?.();
+    if (request.signal) request.signal.removeEventListener("abort", request.onAbort!);
     if (failed) request.reject(value);
     else request.resolve(value);
   }
@@ -1114,9 +1094,7 @@ export class Session {
     this.#stopProbing();
     if (conn.timer !== undefined) clearTimeout(conn.timer);
     conn.timer = undefined;
-    conn.reader.cancel().catch(() => {});
-    conn.writer.abort().catch(() => {});
-    conn.transport.close();
+    release(conn.transport, conn.reader, conn.writer);
     this.#lastError = error;
     const wasReady = conn.ready;
     conn.ready = false;
@@ -1177,15 +1155,20 @@ export class Session {
     this.#clearLostTimer();
     this.#failWaiting(error);
     if (this.#conn) this.#drop(this.#conn, error);
-    this.watches.notifyState(
-      error instanceof AuthFailedError ? KeeperState.AUTH_FAILED : KeeperState.CLOSED,
-      { dropOneShot: true, dropPersistent: true },
-    );
-    this.#setState(
-      error instanceof AuthFailedError ? KeeperState.AUTH_FAILED : KeeperState.CLOSED,
-      State.LOST,
-    );
-    for (const w of this.#connectedWaiters) w.reject(error);
+    const keeperState = error instanceof AuthFailedError
+      ? KeeperState.AUTH_FAILED
+      : KeeperState.CLOSED;
+    this.watches.notifyState(keeperState, { dropOneShot: true, dropPersistent: true });
+    this.#setState(keeperState, State.LOST);
+    this.#settleConnectedWaiters(error);
+  }
+
+  /** Resolves every `waitConnected` caller, or rejects them all with `error`. */
+  #settleConnectedWaiters(error?: unknown): void {
+    for (const w of this.#connectedWaiters) {
+      if (error === undefined) w.resolve();
+      else w.reject(error);
+    }
     this.#connectedWaiters.clear();
   }
 
@@ -1196,7 +1179,6 @@ export class Session {
 
   #setState(keeperState: KeeperState, state: State): void {
     this.#keeperState = keeperState;
-    if (state === this.#state && state !== State.LOST) return;
     if (state === this.#state) return;
     this.#state = state;
     for (const listener of [...this.#listeners]) {
@@ -1211,23 +1193,4 @@ export class Session {
   #log(level: keyof Logger, ...args: unknown[]): void {
     this.#options.logger[level]?.(...args);
   }
-}
-
-/** Rejects with `signal.reason` when `signal` aborts first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { callListener } from "../events.ts";
 import type { EventType, KeeperState, WatchedEvent, Watcher } from "../types.ts";
 
 /** The kinds of watch the server keeps. */
@@ -83,11 +84,6 @@ export class WatchRegistry {
     return this.#maps[kind].get(serverPath)?.size ?? 0;
   }
 
-  /** True when no watch of any kind is registered. */
-  get empty(): boolean {
-    return KINDS.every((k) => this.#maps[k].size === 0);
-  }
-
   /** The paths to re-register after a reconnect. */
   lists(): WatchLists {
     return {
@@ -145,7 +141,7 @@ export class WatchRegistry {
     }
     if (fired.size === 0) return;
     const event: WatchedEvent = { type, state, path: this.#toClient(serverPath), zxid };
-    for (const w of fired) this.#call(w, event);
+    for (const w of fired) callListener(w, event, this.#onError);
   }
 
   /**
@@ -158,10 +154,12 @@ export class WatchRegistry {
     state: KeeperState,
     options: { dropOneShot?: boolean; dropPersistent?: boolean } = {},
   ): void {
-    const calls: Array<[Watcher, string]> = [];
+    // Collect before calling: a watch added by a watcher meanwhile is not
+    // told. Each watcher is told once, with the first path it watches.
+    const calls = new Map<Watcher, string>();
     const visit = (kind: WatchKind, drop: boolean) => {
       const map = this.#maps[kind];
-      for (const [path, set] of map) for (const w of set) calls.push([w, path]);
+      for (const [path, set] of map) for (const w of set) if (!calls.has(w)) calls.set(w, path);
       if (drop) map.clear();
     };
     if (options.dropOneShot) {
@@ -171,20 +169,12 @@ export class WatchRegistry {
     }
     visit("persistent", options.dropPersistent ?? false);
     visit("recursive", options.dropPersistent ?? false);
-    const seen = new Set<Watcher>();
     for (const [w, path] of calls) {
-      if (seen.has(w)) continue;
-      seen.add(w);
-      this.#call(w, { type: "NONE", state, path: this.#toClient(path), zxid: -1n });
-    }
-  }
-
-  #call(watcher: Watcher, event: WatchedEvent): void {
-    try {
-      const result = watcher(event);
-      if (result instanceof Promise) result.catch(this.#onError);
-    } catch (error) {
-      this.#onError(error);
+      callListener(
+        w,
+        { type: "NONE", state, path: this.#toClient(path), zxid: -1n },
+        this.#onError,
+      );
     }
   }
 }
@@ -196,14 +186,21 @@ export class WatchRegistry {
  */
 export function batchWatchLists(lists: WatchLists, limit = 128 * 1024): WatchLists[] {
   const batches: WatchLists[] = [];
-  let current: WatchLists = { data: [], exist: [], child: [], persistent: [], recursive: [] };
+  const empty = (): WatchLists => ({
+    data: [],
+    exist: [],
+    child: [],
+    persistent: [],
+    recursive: [],
+  });
+  let current = empty();
   let size = 0;
   let any = false;
   for (const kind of KINDS) {
     for (const path of lists[kind]) {
       if (any && size + path.length > limit) {
         batches.push(current);
-        current = { data: [], exist: [], child: [], persistent: [], recursive: [] };
+        current = empty();
         size = 0;
         any = false;
       }
