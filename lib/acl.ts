@@ -61,6 +61,8 @@ export interface PermsFlags {
   all?: boolean;
 }
 
+const encoder = new TextEncoder();
+
 function frozenAcl(perms: number, scheme: string, id: string): ACL {
   return Object.freeze({ perms, id: Object.freeze({ scheme, id }) });
 }
@@ -164,7 +166,7 @@ export function makeDigestCredential(user: string, password: string): string {
       `digest user name must not contain ':' (got ${JSON.stringify(user)})`,
     );
   }
-  const digest = sha1(new TextEncoder().encode(`${user}:${password}`));
+  const digest = sha1(encoder.encode(`${user}:${password}`));
   return `${user}:${encodeBase64(digest)}`;
 }
 

@@ -18,12 +18,9 @@ import {
   ZooKeeperError,
 } from "./errors.ts";
 import { ErrorCode } from "./jute/error_codes.ts";
-import {
-  AddWatchMode,
-  CreateFlags,
-  OpCode,
-  WatcherType as WireWatcherType,
-} from "./jute/opcodes.ts";
+import { AddWatchMode, OpCode, WatcherType as WireWatcherType } from "./jute/opcodes.ts";
+import type { JuteReader } from "./jute/reader.ts";
+import type { JuteWriter } from "./jute/writer.ts";
 import {
   readACL,
   readClientInfo,
@@ -70,7 +67,7 @@ import {
   type WatchedEvent,
   type Watcher,
 } from "./types.ts";
-import { Transaction } from "./transaction.ts";
+import { checkVersion, createMode, toBytes, Transaction } from "./transaction.ts";
 import { publicStat, readPublicStat } from "./stat.ts";
 import { Lock, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { Semaphore } from "../recipes/semaphore.ts";
@@ -200,14 +197,34 @@ export interface ClientIdentity {
 const EMPTY = new Uint8Array(0);
 // 3.6+ adds the persistent kinds to WatcherType.
 const WatcherType = { ...WireWatcherType, Persistent: 4, PersistentRecursive: 5 } as const;
-const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-function toBytes(data: Data | undefined | null): Uint8Array {
-  if (data === undefined || data === null) return EMPTY;
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
-  throw new BadArgumentsError("data must be a Uint8Array or a string");
+/** Per {@linkcode WatchType}: the local watch kinds it covers and the server's `WatcherType`. */
+const WATCH_TYPES: Readonly<Record<WatchType, { kinds: readonly WatchKind[]; code: number }>> = {
+  data: { kinds: ["data", "exist"], code: WatcherType.Data },
+  children: { kinds: ["child"], code: WatcherType.Children },
+  any: { kinds: ["data", "exist", "child", "persistent", "recursive"], code: WatcherType.Any },
+  persistent: { kinds: ["persistent"], code: WatcherType.Persistent },
+  persistentRecursive: { kinds: ["recursive"], code: WatcherType.PersistentRecursive },
+};
+
+function watchType(type: WatchType): { kinds: readonly WatchKind[]; code: number } {
+  if (!Object.hasOwn(WATCH_TYPES, type)) throw new BadArgumentsError(`unknown watch type ${type}`);
+  return WATCH_TYPES[type];
 }
+
+const PERSISTENT = { mode: AddWatchMode.PERSISTENT, type: WatcherType.Persistent } as const;
+const RECURSIVE = {
+  mode: AddWatchMode.PERSISTENT_RECURSIVE,
+  type: WatcherType.PersistentRecursive,
+} as const;
+
+/** What a persistent watch of `kind` is called in `addWatch` and `removeWatches`. */
+function persistentMode(kind: WatchKind): { mode: number; type: number } {
+  return kind === "recursive" ? RECURSIVE : PERSISTENT;
+}
+
+const ignore = (): void => {};
 
 /**
  * Data decoded from a reply is a view of the received chunk (up to 64 KiB):
@@ -218,16 +235,11 @@ function compact(data: Uint8Array | null): Uint8Array {
   return data.buffer.byteLength > data.length * 2 + 4096 ? data.slice() : data;
 }
 
-function checkVersion(version: number | undefined): number {
-  if (version === undefined) return -1;
-  if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
-    throw new BadArgumentsError(`bad version ${version}`);
-  }
-  return version;
+/** `value`, if it is above zero; a {@linkcode ConfigurationError} otherwise. */
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new ConfigurationError(`${name} must be positive, not ${value}`);
+  return value;
 }
-
-/** The TTL limit of ZooKeeper's `EphemeralType.TTL` (2^40 - 1 ms). */
-const MAX_TTL = 2 ** 40 - 1;
 
 /**
  * A ZooKeeper client. Make one with {@linkcode connect}, or construct it and
@@ -246,12 +258,11 @@ export class ZooKeeperClient implements AsyncDisposable {
   readonly #session: Session;
   readonly #chroot: Chroot;
   readonly #defaultAcl: readonly ACL[];
-  readonly #commandRetry: RetryOptions;
+  readonly #commandRetry: RetryPolicy;
   readonly #transport: Transport;
   readonly #tls: TlsOptions | undefined;
   readonly #startTimeout: number;
   #hosts: { host: string; port: number }[];
-  readonly #persistent = new Map<Watcher, { path: string; kind: WatchKind }>();
   #anyRemovesPersistent = false;
 
   /** Checks the options; nothing is connected until `start()`. */
@@ -262,25 +273,29 @@ export class ZooKeeperClient implements AsyncDisposable {
     const parsed = parseConnectionString(options.hosts);
     this.#chroot = new Chroot(parsed.chroot);
     this.#hosts = parsed.hosts;
-    const sessionTimeout = options.sessionTimeout ?? 10_000;
-    if (!(sessionTimeout > 0)) throw new ConfigurationError("sessionTimeout must be positive");
+    const sessionTimeout = positive("sessionTimeout", options.sessionTimeout ?? 10_000);
+    if (options.connectTimeout !== undefined) positive("connectTimeout", options.connectTimeout);
     this.#defaultAcl = options.defaultAcl ?? OPEN_ACL_UNSAFE;
     validateAcl(this.#defaultAcl);
-    this.#commandRetry = options.commandRetry ?? { maxTries: 5 };
+    // Built now so a bad policy fails here, not at the first retry().
+    this.#commandRetry = new RetryPolicy(options.commandRetry ?? { maxTries: 5 });
     this.#transport = options.transport ?? defaultTransport();
     this.#tls = options.tls === true ? {} : options.tls;
-    this.#startTimeout = options.startTimeout ?? 15_000;
-    const maxPacketSize = options.maxPacketSize ?? 0xfffff;
+    this.#startTimeout = positive("startTimeout", options.startTimeout ?? 15_000);
+    const maxPacketSize = positive("maxPacketSize", options.maxPacketSize ?? 0xfffff);
+    const maxReplySize = positive("maxReplySize", options.maxReplySize ?? maxPacketSize * 4);
     if (options.sasl && options.sasl.mechanism !== "DIGEST-MD5") {
       throw new ConfigurationError(`unsupported SASL mechanism ${options.sasl.mechanism}`);
     }
     if ((options.sessionId === undefined) !== (options.sessionPassword === undefined)) {
       throw new ConfigurationError("sessionId and sessionPassword go together");
     }
-    const auth: AuthEntry[] = (options.auth ?? []).map((a) => ({
-      scheme: a.scheme,
-      credential: toBytes(a.credential),
-    }));
+    const auth: AuthEntry[] = (options.auth ?? []).map((a) => {
+      if (typeof a?.scheme !== "string" || a.scheme === "") {
+        throw new ConfigurationError("auth scheme must be a non-empty string");
+      }
+      return { scheme: a.scheme, credential: toBytes(a.credential) };
+    });
     const chroot = this.#chroot;
     this.#session = new Session({
       hosts: parsed.hosts,
@@ -295,7 +310,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       tls: this.#tls,
       transport: this.#transport,
       maxPacketSize,
-      maxReplySize: options.maxReplySize ?? maxPacketSize * 4,
+      maxReplySize,
       reconnect: options.connectionRetry ?? {},
       toClientPath: (p) => chroot.toClient(p),
       logger: options.logger ?? {},
@@ -481,18 +496,43 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /**
-   * For a watched read whose caller gave up (aborted) after it was sent: if
-   * the server set the watch, take it off again unless this client holds a
-   * watcher of that kind there anyway, so no server watch is left that the
-   * client does not know about.
+   * The common request: `encode`, then on success `read` the reply body; a
+   * server error becomes the matching {@linkcode ZooKeeperError} about the
+   * client's `path`.
    */
-  #dropUnwantedWatch(serverPath: string, kinds: WatchKind[], type: number): (err: number) => void {
+  #request<T>(
+    type: number,
+    encode: (w: JuteWriter) => void,
+    path: string,
+    signal: AbortSignal | undefined,
+    read: (r: JuteReader) => T,
+  ): Promise<T> {
+    return this.#session.submit(type, encode, (err, r) => {
+      if (err !== 0) this.#fail(err, path);
+      return read(r);
+    }, { signal, path });
+  }
+
+  /**
+   * For a watch-setting request whose caller gave up (aborted) after it was
+   * sent: if the server set the watch, take it off again unless this client
+   * holds a watcher of that kind there anyway, so no server watch is left
+   * that the client does not know about. `kind` is what the request would
+   * have registered; only `exists` sets a watch on a missing node.
+   */
+  #dropUnwantedWatch(
+    watch: Watcher | undefined,
+    serverPath: string,
+    kind: "data" | "exist" | "child",
+  ): ((err: number) => void) | undefined {
+    if (watch === undefined) return undefined;
+    // The server keeps data and exists watches in one table.
+    const { kinds, code } = kind === "child" ? WATCH_TYPES.children : WATCH_TYPES.data;
     return (err) => {
-      const set = err === 0 || (kinds.includes("exist") && err === ErrorCode.NO_NODE);
-      if (!set) return;
+      if (err !== 0 && !(kind === "exist" && err === ErrorCode.NO_NODE)) return;
       const registry = this.#session.watches;
       if (kinds.some((k) => registry.count(k, serverPath) > 0)) return;
-      this.#removeWatchesRequest(serverPath, type, serverPath).catch(() => {});
+      this.#removeWatchesRequest(serverPath, code, serverPath).catch(ignore);
     };
   }
 
@@ -529,49 +569,39 @@ export class ZooKeeperClient implements AsyncDisposable {
     data?: Data | null,
     options: CreateOptions = {},
   ): Promise<string | { path: string; stat: Stat }> {
-    const sequential = options.sequential ?? false;
-    const serverPath = this.#server(path, sequential);
+    const serverPath = this.#server(path, options.sequential ?? false);
     const bytes = toBytes(data);
-    const acl = options.acl ?? this.#defaultAcl;
-    validateAcl(acl);
+    // The default ACL was checked by the constructor.
+    if (options.acl !== undefined) validateAcl(options.acl);
+    const acl = (options.acl ?? this.#defaultAcl) as ACL[];
     const { type, flags, ttl } = createMode(options);
     const includeStat = options.includeStat ?? false;
-    const opType = type === OpCode.create && includeStat ? OpCode.create2 : type;
     const request = () =>
-      this.#session.submit(
-        opType,
+      this.#request(
+        type,
         (w) => {
-          if (opType === OpCode.createTTL) {
-            writeCreateTTLRequest(w, {
-              path: serverPath,
-              data: bytes,
-              acl: acl as ACL[],
-              flags,
-              ttl,
-            });
+          if (type === OpCode.createTTL) {
+            writeCreateTTLRequest(w, { path: serverPath, data: bytes, acl, flags, ttl });
           } else {
-            writeCreateRequest(w, { path: serverPath, data: bytes, acl: acl as ACL[], flags });
+            writeCreateRequest(w, { path: serverPath, data: bytes, acl, flags });
           }
         },
-        (err, r) => {
-          if (err !== 0) this.#fail(err, path);
+        path,
+        options.signal,
+        (r) => {
+          // With includeStat, createMode picked an opcode whose reply carries the Stat.
           const created = this.#chroot.toClient(r.string() ?? "");
-          if (opType === OpCode.create) return { path: created, stat: undefined };
-          return { path: created, stat: readPublicStat(r) };
+          return includeStat ? { path: created, stat: readPublicStat(r) } : created;
         },
-        { signal: options.signal, path },
       );
-    let result;
     try {
-      result = await request();
+      return await request();
     } catch (error) {
       if (!(error instanceof NoNodeError) || !options.makeParents) throw error;
       const parent = dirname(path);
       if (parent !== "/") await this.ensurePath(parent, { acl, signal: options.signal });
-      result = await request();
+      return await request();
     }
-    if (!includeStat) return result.path;
-    return { path: result.path, stat: result.stat as Stat };
   }
 
   /**
@@ -582,7 +612,7 @@ export class ZooKeeperClient implements AsyncDisposable {
     path: string,
     options: CallOptions & { acl?: readonly ACL[] } = {},
   ): Promise<void> {
-    validatePath(path);
+    // create() validates the path.
     if (path === "/") return;
     try {
       await this.create(path, null, { acl: options.acl, signal: options.signal });
@@ -621,9 +651,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: watch
-          ? this.#dropUnwantedWatch(serverPath, ["data", "exist"], WatcherType.Data)
-          : undefined,
+        abandoned: this.#dropUnwantedWatch(watch, serverPath, "exist"),
       },
     );
   }
@@ -645,9 +673,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: watch
-          ? this.#dropUnwantedWatch(serverPath, ["data", "exist"], WatcherType.Data)
-          : undefined,
+        abandoned: this.#dropUnwantedWatch(watch, serverPath, "data"),
       },
     );
   }
@@ -691,9 +717,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: watch
-          ? this.#dropUnwantedWatch(serverPath, ["child"], WatcherType.Children)
-          : undefined,
+        abandoned: this.#dropUnwantedWatch(watch, serverPath, "child"),
       },
     );
   }
@@ -707,14 +731,12 @@ export class ZooKeeperClient implements AsyncDisposable {
     const serverPath = this.#server(path);
     const bytes = toBytes(data);
     const version = checkVersion(options.version);
-    return this.#session.submit(
+    return this.#request(
       OpCode.setData,
       (w) => writeSetDataRequest(w, { path: serverPath, data: bytes, version }),
-      (err, r) => {
-        if (err !== 0) this.#fail(err, path);
-        return readPublicStat(r);
-      },
-      { signal: options.signal, path },
+      path,
+      options.signal,
+      readPublicStat,
     );
   }
 
@@ -747,41 +769,39 @@ export class ZooKeeperClient implements AsyncDisposable {
     }
     // delete("/") goes out as "/" even under a chroot, so it fails as it would without one.
     const target = path === "/" ? "/" : serverPath;
-    await this.#session.submit(
+    await this.#request(
       OpCode.delete,
       (w) => writeDeleteRequest(w, { path: target, version }),
-      (err) => {
-        if (err !== 0) this.#fail(err, path);
-      },
-      { signal: options.signal, path },
+      path,
+      options.signal,
+      ignore,
     );
   }
 
   /** Waits until the connected server has caught up with the leader for `path`. */
   async sync(path: string, options: CallOptions = {}): Promise<void> {
     const serverPath = this.#server(path);
-    return this.#session.submit(
+    return this.#request(
       OpCode.sync,
       (w) => writeSyncRequest(w, { path: serverPath }),
-      (err) => {
-        if (err !== 0) this.#fail(err, path);
-      },
-      { signal: options.signal, path },
+      path,
+      options.signal,
+      ignore,
     );
   }
 
   /** The node's ACL and metadata. */
   async getACL(path: string, options: CallOptions = {}): Promise<{ acl: ACL[]; stat: Stat }> {
     const serverPath = this.#server(path);
-    return this.#session.submit(
+    return this.#request(
       OpCode.getACL,
       (w) => writeGetACLRequest(w, { path: serverPath }),
-      (err, r) => {
-        if (err !== 0) this.#fail(err, path);
+      path,
+      options.signal,
+      (r) => {
         const acl = r.vector(readACL, 12) ?? [];
         return { acl, stat: readPublicStat(r) };
       },
-      { signal: options.signal, path },
     );
   }
 
@@ -794,14 +814,12 @@ export class ZooKeeperClient implements AsyncDisposable {
     const serverPath = this.#server(path);
     validateAcl(acl);
     const version = checkVersion(options.version);
-    return this.#session.submit(
+    return this.#request(
       OpCode.setACL,
       (w) => writeSetACLRequest(w, { path: serverPath, acl: acl as ACL[], version }),
-      (err, r) => {
-        if (err !== 0) this.#fail(err, path);
-        return readPublicStat(r);
-      },
-      { signal: options.signal, path },
+      path,
+      options.signal,
+      readPublicStat,
     );
   }
 
@@ -860,7 +878,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       }
       throw new BadArgumentsError(`unknown read op ${(op as { op: string }).op}`);
     });
-    if (multiOps.length === 0) return Promise.resolve([]);
+    if (multiOps.length === 0) return [];
     return this.#session.submit(
       OpCode.multiRead,
       (w) => writeMultiRequest(w, multiOps),
@@ -896,19 +914,22 @@ export class ZooKeeperClient implements AsyncDisposable {
     listener: Watcher,
     options: PersistentWatchOptions = {},
   ): Promise<void> {
-    const serverPath = this.#server(path);
+    return this.#addWatch(path, this.#server(path), listener, options);
+  }
+
+  #addWatch(
+    path: string,
+    serverPath: string,
+    listener: Watcher,
+    options: PersistentWatchOptions,
+  ): Promise<void> {
     const kind: WatchKind = options.recursive ? "recursive" : "persistent";
-    await this.#session.submit(
+    return this.#session.submit(
       OpCode.addWatch,
-      (w) =>
-        writeAddWatchRequest(w, {
-          path: serverPath,
-          mode: options.recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT,
-        }),
+      (w) => writeAddWatchRequest(w, { path: serverPath, mode: persistentMode(kind).mode }),
       (err) => {
         if (err !== 0 && err !== ErrorCode.NO_NODE) this.#fail(err, path);
         this.#session.watches.add(kind, serverPath, listener);
-        this.#persistent.set(listener, { path: serverPath, kind });
       },
       { signal: options.signal, path },
     );
@@ -939,17 +960,17 @@ export class ZooKeeperClient implements AsyncDisposable {
     const queue = new EventQueue<WatchedEvent>(() => {
       signal?.removeEventListener("abort", onAbort);
       if (!added) return;
-      this.#removePersistent(listener, serverPath, kind).catch(() => {});
+      this.#removePersistent(listener, serverPath, kind).catch(ignore);
     });
     if (signal?.aborted) {
       queue.stop();
       return queue;
     }
     signal?.addEventListener("abort", onAbort, { once: true });
-    this.addWatch(path, listener, { recursive: options.recursive, signal }).then(
+    this.#addWatch(path, serverPath, listener, options).then(
       () => {
         added = true;
-        if (queue.stopped) this.#removePersistent(listener, serverPath, kind).catch(() => {});
+        if (queue.stopped) this.#removePersistent(listener, serverPath, kind).catch(ignore);
       },
       (error) => queue.stop(signal?.aborted ? undefined : error),
     );
@@ -957,16 +978,13 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   async #removePersistent(listener: Watcher, serverPath: string, kind: WatchKind): Promise<void> {
-    this.#persistent.delete(listener);
-    this.#session.watches.remove(kind, serverPath, listener);
-    if (this.#session.watches.count(kind, serverPath) > 0 || this.#session.closed) return;
-    await this.#sendRemoveWatches(
-      serverPath,
-      kind === "recursive" ? WatcherType.PersistentRecursive : WatcherType.Persistent,
-      serverPath,
-    ).catch((error) => {
-      if (!(error instanceof NoWatcherError)) throw error;
-    });
+    const registry = this.#session.watches;
+    registry.remove(kind, serverPath, listener);
+    if (registry.count(kind, serverPath) > 0 || this.#session.closed) return;
+    await this.#sendRemoveWatches(serverPath, persistentMode(kind).type, serverPath)
+      .catch((error) => {
+        if (!(error instanceof NoWatcherError)) throw error;
+      });
   }
 
   /**
@@ -980,37 +998,19 @@ export class ZooKeeperClient implements AsyncDisposable {
     options: CallOptions & { type?: WatchType; watcher?: Watcher; local?: boolean } = {},
   ): Promise<void> {
     const serverPath = this.#server(path);
-    const type = options.type ?? "any";
-    const kinds: WatchKind[] = ({
-      data: ["data", "exist"],
-      children: ["child"],
-      any: ["data", "exist", "child", "persistent", "recursive"],
-      persistent: ["persistent"],
-      persistentRecursive: ["recursive"],
-    } as Record<WatchType, WatchKind[]>)[type];
-    if (!kinds) throw new BadArgumentsError(`unknown watch type ${type}`);
+    const { kinds, code } = watchType(options.type ?? "any");
     const registry = this.#session.watches;
-    const local = kinds.reduce((n, k) => n + registry.count(k, serverPath), 0);
-    if (local === 0 && options.watcher !== undefined) throw new NoWatcherError(undefined, { path });
+    const count = () => kinds.reduce((n, k) => n + registry.count(k, serverPath), 0);
     if (options.watcher !== undefined) {
       let removed = 0;
       for (const k of kinds) removed += registry.remove(k, serverPath, options.watcher);
       if (removed === 0) throw new NoWatcherError(undefined, { path });
-      this.#persistent.delete(options.watcher);
-      const left = kinds.reduce((n, k) => n + registry.count(k, serverPath), 0);
-      if (left > 0 || options.local) return;
+      if (count() > 0 || options.local) return;
     } else if (options.local) {
-      if (local === 0) throw new NoWatcherError(undefined, { path });
+      if (count() === 0) throw new NoWatcherError(undefined, { path });
       for (const k of kinds) registry.remove(k, serverPath);
       return;
     }
-    const code = {
-      data: WatcherType.Data,
-      children: WatcherType.Children,
-      any: WatcherType.Any,
-      persistent: WatcherType.Persistent,
-      persistentRecursive: WatcherType.PersistentRecursive,
-    }[type];
     await this.#sendRemoveWatches(serverPath, code, path, options.signal);
     if (options.watcher === undefined) { for (const k of kinds) registry.remove(k, serverPath); }
   }
@@ -1052,14 +1052,8 @@ export class ZooKeeperClient implements AsyncDisposable {
     if (registry.count(other, serverPath) > 0) {
       pending.push(this.#session.submit(
         OpCode.addWatch,
-        (w) =>
-          writeAddWatchRequest(w, {
-            path: serverPath,
-            mode: other === "recursive"
-              ? AddWatchMode.PERSISTENT_RECURSIVE
-              : AddWatchMode.PERSISTENT,
-          }),
-        () => undefined,
+        (w) => writeAddWatchRequest(w, { path: serverPath, mode: persistentMode(other).mode }),
+        ignore,
         { signal },
       ));
     }
@@ -1067,7 +1061,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       pending.push(this.#session.submit(
         OpCode.exists,
         (w) => writeExistsRequest(w, { path: serverPath, watch: true }),
-        () => undefined,
+        ignore,
         { signal },
       ));
     }
@@ -1075,7 +1069,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       pending.push(this.#session.submit(
         OpCode.getChildren,
         (w) => writeGetChildrenRequest(w, { path: serverPath, watch: true }),
-        () => undefined,
+        ignore,
         { signal },
       ));
     }
@@ -1088,13 +1082,12 @@ export class ZooKeeperClient implements AsyncDisposable {
     path: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    return this.#session.submit(
+    return this.#request(
       OpCode.removeWatches,
       (w) => writeRemoveWatchesRequest(w, { path: serverPath, type }),
-      (err) => {
-        if (err !== 0) this.#fail(err, path);
-      },
-      { signal, path },
+      path,
+      signal,
+      ignore,
     );
   }
 
@@ -1107,20 +1100,13 @@ export class ZooKeeperClient implements AsyncDisposable {
     options: CallOptions & { type?: WatchType } = {},
   ): Promise<void> {
     const serverPath = this.#server(path);
-    const type = {
-      data: WatcherType.Data,
-      children: WatcherType.Children,
-      any: WatcherType.Any,
-      persistent: WatcherType.Persistent,
-      persistentRecursive: WatcherType.PersistentRecursive,
-    }[options.type ?? "any"];
-    return this.#session.submit(
+    const { code } = watchType(options.type ?? "any");
+    return this.#request(
       OpCode.checkWatches,
-      (w) => writeCheckWatchesRequest(w, { path: serverPath, type }),
-      (err) => {
-        if (err !== 0) this.#fail(err, path);
-      },
-      { signal: options.signal, path },
+      (w) => writeCheckWatchesRequest(w, { path: serverPath, type: code }),
+      path,
+      options.signal,
+      ignore,
     );
   }
 
@@ -1129,33 +1115,28 @@ export class ZooKeeperClient implements AsyncDisposable {
   /** Paths of this session's ephemeral nodes, optionally only those under `prefix`. */
   async getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
     if (typeof prefix !== "string" || !prefix.startsWith("/")) {
-      return Promise.reject(new BadArgumentsError(`prefix must start with / (got ${prefix})`));
+      throw new BadArgumentsError(`prefix must start with / (got ${prefix})`);
     }
     const chroot = this.#chroot.prefix;
     const serverPrefix = chroot === "" ? prefix : prefix === "/" ? chroot + "/" : chroot + prefix;
-    return this.#session.submit(
+    return this.#request(
       OpCode.getEphemerals,
       (w) => writeGetEphemeralsRequest(w, { prefixPath: serverPrefix }),
-      (err, r) => {
-        if (err !== 0) this.#fail(err, prefix);
-        const paths = r.stringVector() ?? [];
-        return paths.map((p) => this.#chroot.toClient(p));
-      },
-      { signal: options.signal, path: prefix },
+      prefix,
+      options.signal,
+      (r) => (r.stringVector() ?? []).map((p) => this.#chroot.toClient(p)),
     );
   }
 
   /** How many nodes are below `path` (all levels). */
   async getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
     const serverPath = this.#server(path);
-    return this.#session.submit(
+    return this.#request(
       OpCode.getAllChildrenNumber,
       (w) => writeGetAllChildrenNumberRequest(w, { path: serverPath }),
-      (err, r) => {
-        if (err !== 0) this.#fail(err, path);
-        return r.int();
-      },
-      { signal: options.signal, path },
+      path,
+      options.signal,
+      (r) => r.int(),
     );
   }
 
@@ -1188,7 +1169,7 @@ export class ZooKeeperClient implements AsyncDisposable {
         const data = r.buffer() ?? EMPTY;
         const stat = readPublicStat(r);
         if (watch) this.#session.watches.add("data", serverPath, watch);
-        return { config: new TextDecoder().decode(data), stat };
+        return { config: decoder.decode(data), stat };
       },
       { signal: options.signal, path: serverPath },
     );
@@ -1218,9 +1199,7 @@ export class ZooKeeperClient implements AsyncDisposable {
     if (
       request.newMembers !== null && (request.joiningServers ?? request.leavingServers) !== null
     ) {
-      return Promise.reject(
-        new BadArgumentsError("reconfig takes either newMembers or joining/leaving"),
-      );
+      throw new BadArgumentsError("reconfig takes either newMembers or joining/leaving");
     }
     return this.#session.submit(
       OpCode.reconfig,
@@ -1228,7 +1207,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       (err, r) => {
         if (err !== 0) this.#fail(err, "/zookeeper/config");
         const data = r.buffer() ?? EMPTY;
-        return { config: new TextDecoder().decode(data), stat: readPublicStat(r) };
+        return { config: decoder.decode(data), stat: readPublicStat(r) };
       },
       { signal: options.signal },
     );
@@ -1276,8 +1255,7 @@ export class ZooKeeperClient implements AsyncDisposable {
    * ```
    */
   retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-    const policy = new RetryPolicy({ ...this.#commandRetry, ...options });
-    return policy.run(fn, { signal: options.signal });
+    return this.#commandRetry.copy(options).run(fn, { signal: options.signal });
   }
 
   // ---- recipe factories (kazoo's client.Lock(...) and friends) -------------
@@ -1367,36 +1345,6 @@ export class ZooKeeperClient implements AsyncDisposable {
   treeCache(path: string, options?: TreeCacheOptions): TreeCache {
     return new TreeCache(this, path, options);
   }
-}
-
-/** The opcode, flags and TTL for a create with these options. */
-export function createMode(
-  options: { ephemeral?: boolean; sequential?: boolean; container?: boolean; ttl?: number },
-): { type: number; flags: number; ttl: bigint } {
-  const { ephemeral = false, sequential = false, container = false, ttl } = options;
-  if (container) {
-    if (ephemeral || sequential || ttl !== undefined) {
-      throw new BadArgumentsError("a container node cannot be ephemeral, sequential or have a TTL");
-    }
-    return { type: OpCode.createContainer, flags: CreateFlags.CONTAINER, ttl: -1n };
-  }
-  if (ttl !== undefined) {
-    if (ephemeral) throw new BadArgumentsError("an ephemeral node cannot have a TTL");
-    if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL) {
-      throw new BadArgumentsError(`ttl must be an integer in 1..${MAX_TTL} ms`);
-    }
-    return {
-      type: OpCode.createTTL,
-      flags: sequential
-        ? CreateFlags.PERSISTENT_SEQUENTIAL_WITH_TTL
-        : CreateFlags.PERSISTENT_WITH_TTL,
-      ttl: BigInt(ttl),
-    };
-  }
-  const flags = ephemeral
-    ? (sequential ? CreateFlags.EPHEMERAL_SEQUENTIAL : CreateFlags.EPHEMERAL)
-    : (sequential ? CreateFlags.PERSISTENT_SEQUENTIAL : CreateFlags.PERSISTENT);
-  return { type: OpCode.create, flags, ttl: -1n };
 }
 
 /**

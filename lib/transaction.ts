@@ -13,7 +13,8 @@ import {
   TransactionError,
   type ZooKeeperError,
 } from "./errors.ts";
-import { OpCode } from "./jute/opcodes.ts";
+import { ErrorCode } from "./jute/error_codes.ts";
+import { CreateFlags, OpCode } from "./jute/opcodes.ts";
 import type { MultiOp, MultiResult } from "./jute/multi.ts";
 import { validateAcl } from "./acl.ts";
 import { publicStat } from "./stat.ts";
@@ -58,11 +59,77 @@ export interface TransactionContext {
   ): Promise<TransactionResult[]>;
 }
 
+// The argument checks below are shared by the client's own create/set/delete
+// and by the ops of a transaction, so both refuse the same input the same way.
+
+const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-function bytes(data: Uint8Array | string | null | undefined): Uint8Array {
-  if (data === undefined || data === null) return new Uint8Array(0);
-  return typeof data === "string" ? encoder.encode(data) : data;
+/** Node data as bytes: a string is UTF-8 encoded, `null`/`undefined` is empty. */
+export function toBytes(data: Uint8Array | string | null | undefined): Uint8Array {
+  if (data === undefined || data === null) return EMPTY;
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new BadArgumentsError("data must be a Uint8Array or a string");
+}
+
+/** An expected version (-1, "any", when left out) that fits jute's `int`. */
+export function checkVersion(version: number | undefined): number {
+  if (version === undefined) return -1;
+  if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
+    throw new BadArgumentsError(`bad version ${version}`);
+  }
+  return version;
+}
+
+/** The TTL limit of ZooKeeper's `EphemeralType.TTL` (2^40 - 1 ms). */
+const MAX_TTL = 2 ** 40 - 1;
+
+/** The create opcodes {@linkcode createMode} picks from. */
+type CreateOpCode =
+  | typeof OpCode.create
+  | typeof OpCode.create2
+  | typeof OpCode.createContainer
+  | typeof OpCode.createTTL;
+
+/**
+ * The opcode, flags and TTL for a create with these options. `includeStat`
+ * turns a plain `create` into `create2`; the container and TTL opcodes
+ * always answer with the Stat.
+ */
+export function createMode(
+  options: {
+    ephemeral?: boolean;
+    sequential?: boolean;
+    container?: boolean;
+    ttl?: number;
+    includeStat?: boolean;
+  },
+): { type: CreateOpCode; flags: number; ttl: bigint } {
+  const { ephemeral = false, sequential = false, container = false, ttl } = options;
+  if (container) {
+    if (ephemeral || sequential || ttl !== undefined) {
+      throw new BadArgumentsError("a container node cannot be ephemeral, sequential or have a TTL");
+    }
+    return { type: OpCode.createContainer, flags: CreateFlags.CONTAINER, ttl: -1n };
+  }
+  if (ttl !== undefined) {
+    if (ephemeral) throw new BadArgumentsError("an ephemeral node cannot have a TTL");
+    if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL) {
+      throw new BadArgumentsError(`ttl must be an integer in 1..${MAX_TTL} ms`);
+    }
+    return {
+      type: OpCode.createTTL,
+      flags: sequential
+        ? CreateFlags.PERSISTENT_SEQUENTIAL_WITH_TTL
+        : CreateFlags.PERSISTENT_WITH_TTL,
+      ttl: BigInt(ttl),
+    };
+  }
+  const flags = ephemeral
+    ? (sequential ? CreateFlags.EPHEMERAL_SEQUENTIAL : CreateFlags.EPHEMERAL)
+    : (sequential ? CreateFlags.PERSISTENT_SEQUENTIAL : CreateFlags.PERSISTENT);
+  return { type: options.includeStat ? OpCode.create2 : OpCode.create, flags, ttl: -1n };
 }
 
 /**
@@ -110,34 +177,12 @@ export class Transaction {
     const server = this.#context.toServer(path, options.sequential ?? false);
     const acl = options.acl ?? this.#context.defaultAcl;
     validateAcl(acl);
-    const { ephemeral = false, sequential = false, container = false, ttl } = options;
-    let flags = ephemeral ? (sequential ? 3 : 1) : (sequential ? 2 : 0);
-    if (container) {
-      if (ephemeral || sequential || ttl !== undefined) {
-        throw new BadArgumentsError(
-          "a container node cannot be ephemeral, sequential or have a TTL",
-        );
-      }
-      return this.#add({
-        type: OpCode.createContainer,
-        request: { path: server, data: bytes(data), acl: acl as ACL[], flags: 4 },
-      }, path);
+    const { type, flags, ttl } = createMode(options);
+    const request = { path: server, data: toBytes(data), acl: acl as ACL[], flags };
+    if (type === OpCode.createTTL) {
+      return this.#add({ type, request: { ...request, ttl } }, path);
     }
-    if (ttl !== undefined) {
-      if (ephemeral) throw new BadArgumentsError("an ephemeral node cannot have a TTL");
-      if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 2 ** 40 - 1) {
-        throw new BadArgumentsError("ttl must be a positive integer of ms below 2^40");
-      }
-      flags = sequential ? 6 : 5;
-      return this.#add({
-        type: OpCode.createTTL,
-        request: { path: server, data: bytes(data), acl: acl as ACL[], flags, ttl: BigInt(ttl) },
-      }, path);
-    }
-    return this.#add({
-      type: options.includeStat ? OpCode.create2 : OpCode.create,
-      request: { path: server, data: bytes(data), acl: acl as ACL[], flags },
-    }, path);
+    return this.#add({ type, request }, path);
   }
 
   /** Adds a delete (of `version`, or any version). */
@@ -145,7 +190,7 @@ export class Transaction {
     const server = this.#context.toServer(path);
     return this.#add({
       type: OpCode.delete,
-      request: { path: server, version: options.version ?? -1 },
+      request: { path: server, version: checkVersion(options.version) },
     }, path);
   }
 
@@ -158,7 +203,7 @@ export class Transaction {
     const server = this.#context.toServer(path);
     return this.#add({
       type: OpCode.setData,
-      request: { path: server, data: bytes(data), version: options.version ?? -1 },
+      request: { path: server, data: toBytes(data), version: checkVersion(options.version) },
     }, path);
   }
 
@@ -166,7 +211,10 @@ export class Transaction {
   check(path: string, version: number): this {
     const server = this.#context.toServer(path);
     if (!Number.isInteger(version)) throw new BadArgumentsError("check needs an integer version");
-    return this.#add({ type: OpCode.check, request: { path: server, version } }, path);
+    return this.#add(
+      { type: OpCode.check, request: { path: server, version: checkVersion(version) } },
+      path,
+    );
   }
 
   /**
@@ -187,7 +235,9 @@ export class Transaction {
       if (failed) {
         const errors: ZooKeeperError[] = results.map((r, i) => {
           const code = r.type === OpCode.error ? r.err : 0;
-          if (code === 0 || code === -2) return new RolledBackError(code, { path: paths[i] });
+          if (code === 0 || code === ErrorCode.RUNTIME_INCONSISTENCY) {
+            return new RolledBackError(code, { path: paths[i] });
+          }
           return errorFromCode(code, { path: paths[i] });
         });
         throw new TransactionError(errors);

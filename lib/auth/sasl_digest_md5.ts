@@ -328,8 +328,10 @@ function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+const utf8Encoder = new TextEncoder();
+
 function encodeUtf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return utf8Encoder.encode(s);
 }
 
 function encodeLatin1(s: string): Uint8Array {
