@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TEMP_PREFIX } from "../lib/testing/cleanup.ts";
+import { sleep } from "../lib/testing/util.ts";
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function portOpen(port: number): Promise<boolean> {
@@ -45,7 +47,7 @@ export async function eventually(
   const end = Date.now() + timeout;
   while (!(await predicate())) {
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -53,7 +55,7 @@ export async function eventually(
 export function ownHarnessDirs(): string[] {
   const dirs: string[] = [];
   for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith("zk-harness-")) continue;
+    if (!name.startsWith(TEMP_PREFIX)) continue;
     try {
       const owner = readFileSync(join(tmpdir(), name, "owner.pid"), "utf8").trim();
       if (Number(owner) === Deno.pid) dirs.push(join(tmpdir(), name));

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { FaultProxy, RawSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { sleep } from "../lib/testing/util.ts";
 import { eventually } from "./testing_helpers.ts";
 
 /** An echo server that also counts the connections it saw closed. */
@@ -54,8 +55,6 @@ class Client {
     await this.closed;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("the proxy passes bytes both ways", async () => {
   const echo = await echoServer();

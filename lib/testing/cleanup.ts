@@ -124,7 +124,7 @@ export function cleanupSync(): void {
     }
   }
   children.clear();
-  for (const dir of dirs) {
+  for (const dir of [...dirs, ...quietDirs]) {
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     } catch {
@@ -132,13 +132,6 @@ export function cleanupSync(): void {
     }
   }
   dirs.clear();
-  for (const dir of quietDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch {
-      // The next sweep removes the rest.
-    }
-  }
   quietDirs.clear();
 }
 

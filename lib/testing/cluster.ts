@@ -255,13 +255,13 @@ export class ZooKeeperMember {
   async start(options: MemberStartOptions = {}): Promise<void> {
     if (this.#child === undefined) this.#spawn();
     else if (this.#paused) this.resume();
+    const waitServing = options.waitUntilServing ?? true;
     const limit = deadline(
       options.timeout ?? 60_000,
       `starting ZooKeeper member ${this.id}`,
       options.signal,
     );
     try {
-      const waitServing = serving(options);
       for (;;) {
         if (this.#child === undefined) {
           throw new Error(
@@ -270,8 +270,8 @@ export class ZooKeeperMember {
           );
         }
         const ready = waitServing
-          ? (await this.mode({ timeout: 2000 })) !== null
-          : await this.#ruok();
+          ? (await this.mode({ signal: limit.signal })) !== null
+          : await this.#ruok(limit.signal);
         if (ready) return;
         await sleep(50, limit.signal);
       }
@@ -280,7 +280,7 @@ export class ZooKeeperMember {
       if (timedOut && error === limit.signal.reason && this.#child !== undefined) {
         throw new Error(
           `ZooKeeper member ${this.id} did not ${
-            serving(options) ? "serve" : "open its port"
+            waitServing ? "serve" : "open its port"
           } in time; its log:\n${tail(await this.logs())}`,
           { cause: error },
         );
@@ -291,9 +291,9 @@ export class ZooKeeperMember {
     }
   }
 
-  async #ruok(): Promise<boolean> {
+  async #ruok(signal: AbortSignal): Promise<boolean> {
     try {
-      return (await this.fourLetterWord("ruok", { timeout: 1000 })) === "imok";
+      return (await this.fourLetterWord("ruok", { timeout: 1000, signal })) === "imok";
     } catch {
       return false;
     }
@@ -427,15 +427,13 @@ function sendSignal(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function serving(options: MemberStartOptions): boolean {
-  return options.waitUntilServing ?? true;
-}
-
 /** The TLS material of a cluster, as PEM text (see {@linkcode ZooKeeperCluster.tls}). */
 export type ClusterTls = TlsMaterial;
 
 const tlsCache = new Map<string, Promise<ServerTlsFiles>>();
 let tlsDir: string | undefined;
+/** Never reused: a failed entry leaves the cache, but its folder (and half-made stores) stays. */
+let tlsFolders = 0;
 
 /** Certificates are made once per process and host name list: keytool is slow. */
 function tlsFiles(java: string, hostnames: string[]): Promise<ServerTlsFiles> {
@@ -443,7 +441,7 @@ function tlsFiles(java: string, hostnames: string[]): Promise<ServerTlsFiles> {
   let files = tlsCache.get(key);
   if (files === undefined) {
     tlsDir ??= makeTempDir({ cache: true });
-    files = makeTlsMaterial(java, join(tlsDir, `tls-${tlsCache.size}`), hostnames);
+    files = makeTlsMaterial(java, join(tlsDir, `tls-${tlsFolders++}`), hostnames);
     files.catch(() => tlsCache.delete(key));
     tlsCache.set(key, files);
   }
@@ -786,11 +784,12 @@ export class ZooKeeperCluster implements AsyncDisposable {
     const timeout = options.timeout ?? 60_000;
     const limit = deadline(timeout, "waiting for the ZooKeeper cluster to serve", options.signal);
     try {
-      let modes: (ServerMode | null)[] = [];
       for (;;) {
         const live = this.members.filter((m) => m.running && !m.paused);
         if (live.length === 0) throw new Error("no ZooKeeper member is running");
-        modes = await Promise.all(live.map((m) => m.mode({ timeout: 2000 })));
+        // The caller's signal, not the deadline's: a probe cut short by the
+        // deadline would report a serving member as "not serving".
+        const modes = await Promise.all(live.map((m) => m.mode({ signal: options.signal })));
         // Exactly one leader: a leader thawed after a pause still says "leader"
         // until it notices its followers left (syncLimit), next to the new one.
         const leaders = modes.filter((mode) => mode === "leader" || mode === "standalone");

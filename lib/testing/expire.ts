@@ -66,9 +66,7 @@ export async function expireSession(
   client: ExpirableClient,
   options: ExpireSessionOptions = {},
 ): Promise<void> {
-  const address = options.address ??
-    options.cluster?.members.find((m) => m.running && !m.paused)?.address ??
-    client.connectedAddress;
+  const address = options.address ?? pickMember(options.cluster, 0) ?? client.connectedAddress;
   if (address === undefined) {
     throw new ConfigurationError(
       "expireSession needs an address or a cluster when the client does not tell its connectedAddress",
@@ -96,9 +94,7 @@ export async function expireSession(
     // back off and try again (through another member when we have a cluster),
     // until the deadline.
     for (let attempt = 0;; attempt++) {
-      const target = attempt === 0 || options.address !== undefined
-        ? address
-        : pickMember(options.cluster, attempt) ?? address;
+      const target = options.address ?? pickMember(options.cluster, attempt) ?? address;
       try {
         await closeSessionById(target, client.sessionId, client.sessionPassword, {
           signal: limit.signal,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { ConfigurationError } from "../errors.ts";
 import { env } from "./util.ts";
@@ -127,7 +127,7 @@ function findJava(): string {
   for (const dir of (env("PATH") ?? "").split(delimiter)) {
     if (dir === "") continue;
     const java = join(dir, "java");
-    if (existsSync(java) && isFile(java)) return java;
+    if (isFile(java)) return java;
   }
   throw new ConfigurationError(
     "java not found: set JAVA_HOME or put java on PATH " +

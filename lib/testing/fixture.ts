@@ -74,8 +74,14 @@ export function clusterFixture(options: ClusterFixtureOptions = {}): ClusterFixt
   const fixture: ClusterFixture = {
     cluster() {
       if (stopping) return Promise.reject(new Error("the fixture was stopped"));
-      started ??= ZooKeeperCluster.start(clusterOptions);
-      started.catch(() => started = undefined);
+      if (started === undefined) {
+        const starting = ZooKeeperCluster.start(clusterOptions);
+        // A failed start is retried by the next call.
+        starting.catch(() => {
+          if (started === starting) started = undefined;
+        });
+        started = starting;
+      }
       return started;
     },
 

@@ -7,7 +7,7 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { deadline } from "./util.ts";
+import { concat, deadline } from "./util.ts";
 
 /** TLS settings for {@linkcode fourLetterWord} against a secure client port. */
 export interface FourLetterWordTls {
@@ -57,24 +57,31 @@ export function fourLetterWord(
     let failure: unknown;
     let socket: Socket;
     const tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
-    if (tls) {
-      socket = tlsConnect({
-        host,
-        port,
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        servername: tls.servername ?? (/^[\d.:]+$/.test(host) ? undefined : host),
-        rejectUnauthorized: tls.verify ?? true,
-      }, () => socket.write(word));
-    } else {
-      socket = netConnect({ host, port }, () => socket.write(word));
+    try {
+      if (tls) {
+        socket = tlsConnect({
+          host,
+          port,
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          servername: tls.servername ?? (/^[\d.:]+$/.test(host) ? undefined : host),
+          rejectUnauthorized: tls.verify ?? true,
+        }, () => socket.write(word));
+      } else {
+        socket = netConnect({ host, port }, () => socket.write(word));
+      }
+    } catch (error) {
+      // tls.connect throws at once on unusable PEM: no socket, no "close" to clear the timer.
+      limit.clear();
+      throw error;
     }
     const onAbort = () => {
       failure ??= limit.signal.reason;
       socket.destroy();
     };
-    limit.signal.addEventListener("abort", onAbort, { once: true });
+    if (limit.signal.aborted) onAbort();
+    else limit.signal.addEventListener("abort", onAbort, { once: true });
     socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     socket.on("error", (error) => failure ??= error);
     socket.on("close", () => {
@@ -84,16 +91,6 @@ export function fourLetterWord(
       else resolve(new TextDecoder().decode(concat(chunks)));
     });
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** A member's role as `srvr` reports it. */

@@ -124,6 +124,8 @@ export class FaultProxy implements AsyncDisposable {
     target: string | { host: string; port: number },
     options: FaultProxyOptions = {},
   ): Promise<FaultProxy> {
+    // Before listening: a bad target must not leave a server behind.
+    const { host, port } = parseAddress(target);
     // Half-open sockets let a FIN travel through the pipes like data, so a
     // stall holds a server's close too.
     const server = createServer({ allowHalfOpen: true });
@@ -134,7 +136,6 @@ export class FaultProxy implements AsyncDisposable {
         resolve();
       });
     });
-    const { host, port } = parseAddress(target);
     return new FaultProxy(server, { host, port }, options.latency ?? 0);
   }
 

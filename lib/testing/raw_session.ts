@@ -9,7 +9,7 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { ConnectionLossError, errorFromCode, SessionExpiredError } from "../errors.ts";
-import { deadline, parseAddress } from "./util.ts";
+import { concat, deadline, parseAddress } from "./util.ts";
 
 /** Request opcodes the raw session uses (ZooDefs.OpCode). */
 const Op = {
@@ -57,13 +57,7 @@ class Writer {
     return this.buffer(new TextEncoder().encode(value));
   }
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.#parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of this.#parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concat(this.#parts);
   }
   raw(value: Uint8Array): this {
     this.#parts.push(value);
@@ -110,16 +104,6 @@ class Reader {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Splits a byte stream into length-prefixed frames. */
 class FrameSplitter {
   #buffer: Uint8Array = new Uint8Array(0);
@@ -159,29 +143,31 @@ function requestFrame(xid: number, type: number, body: Uint8Array = new Uint8Arr
   return new Writer().int(xid).int(type).raw(body).frame();
 }
 
+/**
+ * Connects to `host:port`. Until the socket closes, an abort of `signal`
+ * destroys it. Socket errors never throw: callers watch `closed`.
+ */
 function openSocket(
   host: string,
   port: number,
   signal: AbortSignal,
-): Promise<Socket> {
+): Promise<{ socket: Socket; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const socket = netConnect({ host, port });
+    const closed = new Promise<void>((done) => socket.once("close", () => done()));
     let failure: unknown;
     const onAbort = () => {
       failure = signal.reason;
       socket.destroy();
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    const onClose = () => {
+    socket.on("error", (error) => failure ??= error);
+    socket.once("connect", () => resolve({ socket, closed }));
+    // After "connect" this rejection is a no-op; it only unhooks the signal.
+    closed.then(() => {
       signal.removeEventListener("abort", onAbort);
       reject(failure ?? new ConnectionLossError(`connection to ${host}:${port} closed`));
-    };
-    socket.once("error", (error) => failure ??= error);
-    socket.once("close", onClose);
-    socket.once("connect", () => {
-      signal.removeEventListener("abort", onAbort);
-      socket.off("close", onClose);
-      resolve(socket);
     });
   });
 }
@@ -308,9 +294,7 @@ export class RawSession {
       options.signal,
     );
     try {
-      const socket = await openSocket(host, port, limit.signal);
-      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      socket.on("error", () => {});
+      const { socket, closed } = await openSocket(host, port, limit.signal);
       const splitter = new FrameSplitter();
       let leftover: Uint8Array[] = [];
       const first = new Promise<Uint8Array>((resolve, reject) => {
@@ -331,9 +315,6 @@ export class RawSession {
         };
         socket.on("data", onData);
         closed.then(() => reject(new ConnectionLossError(`${host}:${port} closed the handshake`)));
-        const onAbort = () => socket.destroy();
-        limit.signal.addEventListener("abort", onAbort, { once: true });
-        closed.then(() => limit.signal.removeEventListener("abort", onAbort));
       });
       socket.write(connectRequest({
         sessionTimeout: options.sessionTimeout ?? 10_000,
@@ -568,11 +549,7 @@ export async function closeSessionById(
     options.signal,
   );
   try {
-    const socket = await openSocket(host, port, limit.signal);
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    socket.on("error", () => {});
-    const onAbort = () => socket.destroy();
-    limit.signal.addEventListener("abort", onAbort, { once: true });
+    const { socket, closed } = await openSocket(host, port, limit.signal);
     const splitter = new FrameSplitter();
     const frames: Uint8Array[] = [];
     let outcome: "closed" | "expired" | undefined;
@@ -601,7 +578,6 @@ export async function closeSessionById(
       requestFrame(1, Op.closeSession),
     ]));
     await closed;
-    limit.signal.removeEventListener("abort", onAbort);
     if (outcome !== undefined) return outcome;
     if (limit.signal.aborted) throw limit.signal.reason;
     throw new ConnectionLossError(

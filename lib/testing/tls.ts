@@ -13,6 +13,7 @@ import { execFile } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { concat } from "./util.ts";
 
 /** What a TLS-enabled cluster hands to clients (all PEM text). */
 export interface TlsMaterial {
@@ -215,14 +216,7 @@ function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
     : length < 0x100
     ? [tag, 0x81, length]
     : [tag, 0x82, length >> 8, length & 0xff];
-  const out = new Uint8Array(head.length + length);
-  out.set(head);
-  let offset = head.length;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concat([new Uint8Array(head), ...parts]);
 }
 
 const seq = (...parts: Uint8Array[]) => tlv(0x30, ...parts);
