@@ -15,10 +15,10 @@
  * @module
  */
 
-import { deleteIfPresent } from "./internal/tolerant.ts";
-import { Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { deleteIfPresent, deleteRetried } from "./internal/tolerant.ts";
+import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
-import { BadArgumentsError, NodeExistsError, NoNodeError } from "../lib/errors.ts";
+import { BadArgumentsError, NodeExistsError } from "../lib/errors.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { CallOptions } from "../lib/types.ts";
 
@@ -80,20 +80,8 @@ export class Barrier {
    * const removed = await new Barrier(zk, "/deploy/gate").remove();
    * ```
    */
-  async remove(options: CallOptions = {}): Promise<boolean> {
-    const signal = options.signal;
-    let attempts = 0;
-    try {
-      await this.#zk.retry(() => {
-        attempts++;
-        return this.#zk.delete(this.path, { signal });
-      }, { maxTries: -1, signal });
-      return true;
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) throw error;
-      // After a lost reply the first delete may have been ours.
-      return attempts > 1;
-    }
+  remove(options: CallOptions = {}): Promise<boolean> {
+    return deleteRetried(this.#zk, this.path, options.signal);
   }
 
   /**
@@ -111,14 +99,19 @@ export class Barrier {
   wait(options: BarrierWaitOptions = {}): Promise<boolean> {
     return withTimeout(options, false, async (signal) => {
       const wakeup = new Wakeup();
-      while (true) {
-        wakeup.arm();
-        const stat = await this.#zk.retry(
-          () => this.#zk.exists(this.path, { watch: wakeup.watcher, signal }),
-          { maxTries: -1, signal },
-        );
-        if (stat === null) return true;
-        await wakeup.wait(signal);
+      try {
+        while (true) {
+          wakeup.arm();
+          const stat = await this.#zk.retry(
+            () => this.#zk.exists(this.path, { watch: wakeup.watcher, signal }),
+            { maxTries: -1, signal },
+          );
+          if (stat === null) return true;
+          await wakeup.wait(signal);
+        }
+      } finally {
+        // An exists watch on the removed node would wait for its re-creation.
+        await forgetWatcher(this.#zk, this.path, wakeup.watcher, "data");
       }
     });
   }
@@ -192,9 +185,9 @@ export class DoubleBarrier {
     const signal = options.signal;
     const zk = this.#zk;
     const retry = <T>(fn: () => Promise<T>): Promise<T> => zk.retry(fn, { maxTries: -1, signal });
+    const wakeup = new Wakeup();
     try {
       await retry(() => zk.ensurePath(this.path, { signal }));
-      const wakeup = new Wakeup();
       while (true) {
         wakeup.arm();
         // Created again after an expiry, which takes the ephemeral node along.
@@ -215,6 +208,8 @@ export class DoubleBarrier {
     } catch (error) {
       await this.#cleanUp();
       throw error;
+    } finally {
+      await forgetWatcher(zk, this.#ready, wakeup.watcher, "data");
     }
   }
 
@@ -252,10 +247,14 @@ export class DoubleBarrier {
           awaited = children[0];
         }
         wakeup.arm();
-        const there = await retry(() =>
-          zk.exists(joinPath(this.path, awaited), { watch: wakeup.watcher, signal })
-        );
-        if (there) await wakeup.wait(signal);
+        const watched = joinPath(this.path, awaited);
+        try {
+          const there = await retry(() => zk.exists(watched, { watch: wakeup.watcher, signal }));
+          if (there) await wakeup.wait(signal);
+        } finally {
+          // If it was gone already, the exists watch would wait for a re-creation.
+          await forgetWatcher(zk, watched, wakeup.watcher, "data");
+        }
       }
     } catch (error) {
       await this.#cleanUp();

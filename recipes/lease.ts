@@ -243,8 +243,7 @@ export class MultiNonBlockingLease {
   readonly duration: number;
   /** Who asks. */
   readonly identifier: string;
-  readonly #zk: ZooKeeperClient;
-  readonly #options: LeaseOptions;
+  readonly #leases: readonly NonBlockingLease[];
   #obtained = false;
 
   /**
@@ -263,14 +262,15 @@ export class MultiNonBlockingLease {
     if (!Number.isInteger(count) || count < 1) {
       throw new BadArgumentsError(`count must be a positive integer, not ${count}`);
     }
-    // Checks the other arguments once, up front.
-    new NonBlockingLease(zk, joinPath(path, "0"), duration, identifier, options);
-    this.#zk = zk;
+    // The first one checks the other arguments.
+    this.#leases = Array.from(
+      { length: count },
+      (_, i) => new NonBlockingLease(zk, joinPath(path, String(i)), duration, identifier, options),
+    );
     this.count = count;
     this.path = path;
     this.duration = duration;
     this.identifier = identifier;
-    this.#options = options;
   }
 
   /** Whether the last `obtain()` got one of the leases. */
@@ -288,14 +288,7 @@ export class MultiNonBlockingLease {
    */
   async obtain(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     this.#obtained = false;
-    for (let i = 0; i < this.count; i++) {
-      const lease = new NonBlockingLease(
-        this.#zk,
-        joinPath(this.path, String(i)),
-        this.duration,
-        this.identifier,
-        this.#options,
-      );
+    for (const lease of this.#leases) {
       if (await lease.obtain(options)) {
         this.#obtained = true;
         break;

@@ -31,10 +31,9 @@ import { joinPath, validatePath } from "../lib/paths.ts";
 import { ForceRetryError } from "../lib/retry.ts";
 import { throwIfAborted } from "../lib/abort.ts";
 import {
-  attemptSignal,
   type ContenderNode,
   contenderPattern,
-  HeldNode,
+  Holder,
   isStale,
   type LockHandle,
   predecessor,
@@ -135,9 +134,7 @@ export class Lock {
   readonly identifier: string;
   readonly #zk: ZooKeeperClient;
   readonly #extra: readonly string[];
-  #handle: LockHandle | undefined;
-  #acquiring = false;
-  #cancel: AbortController | undefined;
+  readonly #holder: Holder;
 
   /**
    * Describes the lock; nothing is sent until `acquire()`.
@@ -155,6 +152,7 @@ export class Lock {
     this.path = path;
     this.identifier = identifier;
     this.#extra = [...(options.extraLockPatterns ?? [])];
+    this.#holder = new Holder(zk, "lock", path);
   }
 
   /** The marker in this kind of contender's node name (`__lock__`). */
@@ -169,7 +167,7 @@ export class Lock {
 
   /** True while this instance holds the lock (acquired and not yet released). */
   get isAcquired(): boolean {
-    return this.#handle !== undefined && !this.#handle.released;
+    return this.#holder.isAcquired;
   }
 
   /**
@@ -207,7 +205,7 @@ export class Lock {
 
   /** Makes a pending `acquire()` of this instance reject (with an `AbortError`). */
   cancel(): void {
-    this.#cancel?.abort(new DOMException(`cancelled acquiring ${this.path}`, "AbortError"));
+    this.#holder.cancel();
   }
 
   /**
@@ -215,7 +213,7 @@ export class Lock {
    * `release()`).
    */
   release(): Promise<void> {
-    return this.#handle?.release() ?? Promise.resolve();
+    return this.#holder.release();
   }
 
   /**
@@ -245,68 +243,60 @@ export class Lock {
         this.path,
       );
     }
-    if (this.#acquiring) {
+    if (this.#holder.acquiring) {
       throw new LockReentryError("this Lock instance is acquiring the lock already", this.path);
     }
-    throwIfAborted(options.signal);
-    const cancel = new AbortController();
-    using attempt = attemptSignal(`lock ${this.path}`, options, cancel.signal);
-    const signal = attempt.signal;
-    this.#acquiring = true;
-    this.#cancel = cancel;
-    const ephemeral = options.ephemeral ?? true;
     const creator = new ProtectedCreate(
       this.#zk,
       this.path,
       this.nodeName,
       encoder.encode(this.identifier),
-      ephemeral,
+      options.ephemeral ?? true,
     );
+    const handle = await this.#holder.acquire(
+      options,
+      (signal) => this.#contend(blocking, creator, signal),
+      () => creator.cleanup(),
+    );
+    // tryAcquire() would have to wait: take our node out of the queue again.
+    if (handle === null) await whileConnected(this.#zk, creator.cleanup());
+    return handle;
+  }
+
+  /** Queues our node and waits until no conflicting node is before it; `null` instead of waiting. */
+  #contend(
+    blocking: boolean,
+    creator: ProtectedCreate,
+    signal: AbortSignal,
+  ): Promise<ContenderNode | null> {
     const conflicts = contenderPattern(this.#conflicts());
     let node: ContenderNode | undefined;
-    try {
-      const held = await retryUntil(async () => {
-        if (node && isStale(this.#zk, node)) {
-          // Ours from an expired session: it dies with it; help it along.
-          await this.#zk.delete(node.path).catch(() => {});
-          node = undefined;
-        }
-        node ??= await creator.create(signal);
-        const own = node;
-        while (true) {
-          throwIfAborted(signal);
-          const children = await this.#zk.getChildren(this.path, { signal });
-          if (!children.includes(own.name)) {
-            node = undefined;
-            throw new ForceRetryError("our contender node is gone (session expired?)");
-          }
-          const before = predecessor(children, own, conflicts);
-          if (before === undefined) {
-            // Not ours to keep if the client has moved on to a new session.
-            if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
-            return true;
-          }
-          if (!blocking) return false;
-          await waitForDeletion(this.#zk, joinPath(this.path, before), signal);
-          if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
-        }
-      }, signal);
-      if (held && node) {
-        const handle = await HeldNode.hold(this.#zk, node, `lock ${this.path}`, () => {
-          if (this.#handle === handle) this.#handle = undefined;
-        });
-        this.#handle = handle;
-        return handle;
+    return retryUntil(async () => {
+      if (node && isStale(this.#zk, node)) {
+        // Ours from an expired session: it dies with it; help it along.
+        await this.#zk.delete(node.path).catch(() => {});
+        node = undefined;
       }
-    } catch (error) {
-      await whileConnected(this.#zk, creator.cleanup());
-      throw error;
-    } finally {
-      this.#acquiring = false;
-      this.#cancel = undefined;
-    }
-    await whileConnected(this.#zk, creator.cleanup());
-    return null;
+      node ??= await creator.create(signal);
+      const own = node;
+      while (true) {
+        throwIfAborted(signal);
+        const children = await this.#zk.getChildren(this.path, { signal });
+        if (!children.includes(own.name)) {
+          node = undefined;
+          throw new ForceRetryError("our contender node is gone (session expired?)");
+        }
+        const before = predecessor(children, own, conflicts);
+        if (before === undefined) {
+          // Not ours to keep if the client has moved on to a new session.
+          if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
+          return own;
+        }
+        if (!blocking) return null;
+        await waitForDeletion(this.#zk, joinPath(this.path, before), signal);
+        if (isStale(this.#zk, own)) throw new ForceRetryError("the session changed");
+      }
+    }, signal);
   }
 }
 

@@ -174,7 +174,9 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
     this.#zk = zk;
     this.path = path;
     this.identifier = options.identifier ?? crypto.randomUUID().replaceAll("-", "");
-    for (const name of [this.identifier, ...[...set].map(String)]) {
+    // Read once: `set` may be a one-shot iterable such as a generator.
+    const items = [...set];
+    for (const name of [this.identifier, ...items.map(String)]) {
       if (name.includes("/") || name === "" || name === "." || name === "..") {
         throw new BadArgumentsError(
           `set partitioner ${path}: ${JSON.stringify(name)} is no node name`,
@@ -182,7 +184,7 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
       }
     }
     const seen = new Set<string>();
-    this.#set = [...set].filter((item) => !seen.has(String(item)) && !!seen.add(String(item)));
+    this.#set = items.filter((item) => !seen.has(String(item)) && !!seen.add(String(item)));
     this.#partitionFunc = options.partitionFunc ?? defaultPartitionFunction;
     this.#timeBoundary = options.timeBoundary ?? 30_000;
     this.#maxReactionTime = options.maxReactionTime ?? 1_000;

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { readTexts } from "./internal/tolerant.ts";
-import { Wakeup } from "./internal/wakeup.ts";
+import { deleteRetried, readTexts } from "./internal/tolerant.ts";
+import { forgetWatcher, Wakeup } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -111,17 +111,7 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
       this.zk.removeListener(this.#onState);
     }
     await this.#rejoining?.catch(() => {});
-    let attempts = 0;
-    try {
-      await this.zk.retry(() => {
-        attempts++;
-        return this.zk.delete(this.memberPath, { signal });
-      }, { maxTries: -1, signal });
-      return true;
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) throw error;
-      return attempts > 1;
-    }
+    return await deleteRetried(this.zk, this.memberPath, signal);
   }
 
   /** The members' identifiers, in no particular order. */
@@ -159,6 +149,8 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
       }
     } catch (error) {
       if (!signal?.aborted) throw error;
+    } finally {
+      await forgetWatcher(this.zk, this.path, wakeup.watcher, "children");
     }
   }
 

@@ -19,7 +19,7 @@
  */
 
 import { deleteIfPresent } from "./internal/tolerant.ts";
-import { Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -32,7 +32,7 @@ import {
 import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { Data } from "../lib/client.ts";
-import type { CallOptions } from "../lib/types.ts";
+import type { CallOptions, Watcher } from "../lib/types.ts";
 
 /** Options of `put` and `putAll`. */
 export interface QueuePutOptions extends CallOptions {
@@ -47,6 +47,7 @@ export interface LockingQueueGetOptions extends CallOptions {
 }
 
 const ENTRY = /^entry-(\d{3})-(-?\d+)$/;
+const decoder = new TextDecoder();
 
 function checkPriority(priority: number): string {
   if (!Number.isInteger(priority) || priority < 0 || priority > 999) {
@@ -212,8 +213,16 @@ export class Queue extends BaseQueue {
    * if (data) console.log(new TextDecoder().decode(data));
    * ```
    */
-  async get(options: CallOptions = {}): Promise<Uint8Array | null> {
-    const signal = options.signal;
+  get(options: CallOptions = {}): Promise<Uint8Array | null> {
+    return this.#get(options.signal);
+  }
+
+  /**
+   * {@linkcode Queue.get}, with `watch` set by each listing. When it resolves
+   * `null`, `watch` fires on the next change of the entries, or has fired
+   * already (others took the entries the last listing found).
+   */
+  async #get(signal: AbortSignal | undefined, watch?: Watcher): Promise<Uint8Array | null> {
     await this.ensure(signal);
     const retry = <T>(fn: () => Promise<T>): Promise<T> =>
       this.zk.retry(fn, { maxTries: -1, signal });
@@ -222,7 +231,9 @@ export class Queue extends BaseQueue {
     while (true) {
       if (this.#cache.length === 0) {
         if (refreshed) return null;
-        this.#cache = sortEntries(await retry(() => this.zk.getChildren(this.path, { signal })));
+        this.#cache = sortEntries(
+          await retry(() => this.zk.getChildren(this.path, { watch, signal })),
+        );
         refreshed = true;
         if (this.#cache.length === 0) return null;
       }
@@ -251,17 +262,16 @@ export class Queue extends BaseQueue {
    */
   take(options: LockingQueueGetOptions = {}): Promise<Uint8Array | null> {
     return withTimeout(options, null, async (signal) => {
-      await this.ensure(signal);
       const wakeup = new Wakeup();
-      while (true) {
-        const data = await this.get({ signal });
-        if (data) return data;
-        wakeup.arm();
-        const children = await this.zk.retry(
-          () => this.zk.getChildren(this.path, { watch: wakeup.watcher, signal }),
-          { maxTries: -1, signal },
-        );
-        if (children.length === 0) await wakeup.wait(signal);
+      try {
+        while (true) {
+          wakeup.arm();
+          const data = await this.#get(signal, wakeup.watcher);
+          if (data) return data;
+          await wakeup.wait(signal);
+        }
+      } finally {
+        await forgetWatcher(this.zk, this.path, wakeup.watcher, "children");
       }
     });
   }
@@ -366,22 +376,27 @@ export class LockingQueue extends BaseQueue {
       const retry = <T>(fn: () => Promise<T>): Promise<T> => zk.retry(fn, { maxTries: -1, signal });
       // One watcher for both lists, so repeated checks do not pile up watches.
       const wakeup = new Wakeup();
-      while (true) {
-        wakeup.arm();
-        const entries = await retry(() =>
-          zk.getChildren(this.entriesPath, { watch: wakeup.watcher, signal })
-        );
-        const taken = new Set(
-          await retry(() => zk.getChildren(this.#takenPath, { watch: wakeup.watcher, signal })),
-        );
-        for (const name of sortEntries(entries.filter((e) => !taken.has(e)))) {
-          const held = await this.#take(name, signal);
-          if (held) {
-            this.#held = held;
-            return held.value;
+      try {
+        while (true) {
+          wakeup.arm();
+          const entries = await retry(() =>
+            zk.getChildren(this.entriesPath, { watch: wakeup.watcher, signal })
+          );
+          const taken = new Set(
+            await retry(() => zk.getChildren(this.#takenPath, { watch: wakeup.watcher, signal })),
+          );
+          for (const name of sortEntries(entries.filter((e) => !taken.has(e)))) {
+            const held = await this.#take(name, signal);
+            if (held) {
+              this.#held = held;
+              return held.value;
+            }
           }
+          await wakeup.wait(signal);
         }
-        await wakeup.wait(signal);
+      } finally {
+        await forgetWatcher(zk, this.entriesPath, wakeup.watcher, "children");
+        await forgetWatcher(zk, this.#takenPath, wakeup.watcher, "children");
       }
     });
   }
@@ -401,7 +416,7 @@ export class LockingQueue extends BaseQueue {
         // Ours if a create whose reply was lost went through.
         try {
           const { data, stat } = await zk.get(lock);
-          if (stat.ephemeralOwner === zk.sessionId && new TextDecoder().decode(data) === this.id) {
+          if (stat.ephemeralOwner === zk.sessionId && decoder.decode(data) === this.id) {
             return stat.ephemeralOwner;
           }
         } catch (again) {
@@ -465,8 +480,7 @@ export class LockingQueue extends BaseQueue {
         await this.zk.sync(lock, { signal });
         return await this.zk.get(lock, { signal });
       }, { maxTries: -1, signal, ignoreExpire: false });
-      return stat.ephemeralOwner === held.session &&
-        new TextDecoder().decode(data) === this.id;
+      return stat.ephemeralOwner === held.session && decoder.decode(data) === this.id;
     } catch (error) {
       if (error instanceof NoNodeError || error instanceof SessionExpiredError) return false;
       throw error;

@@ -31,16 +31,15 @@ import { ForceRetryError } from "../lib/retry.ts";
 import { throwIfAborted } from "../lib/abort.ts";
 import type { Stat } from "../lib/types.ts";
 import {
-  attemptSignal,
   type ContenderNode,
   deleteWithRetry,
-  forgetWatcher,
-  HeldNode,
+  Holder,
   type LockHandle,
   retryUntil,
-  Wakeup,
+  SessionWakeup,
   whileConnected,
 } from "./internal/contenders.ts";
+import { forgetWatcher } from "./internal/wakeup.ts";
 import { Lock, LockReentryError } from "./lock.ts";
 
 /** Options of {@linkcode Semaphore.acquire}. */
@@ -84,9 +83,7 @@ export class Semaphore {
   /** How many leases may be held at once. */
   readonly maxLeases: number;
   readonly #zk: ZooKeeperClient;
-  #handle: LockHandle | undefined;
-  #acquiring = false;
-  #cancel: AbortController | undefined;
+  readonly #holder: Holder;
   #limitChecked = false;
 
   /**
@@ -107,11 +104,12 @@ export class Semaphore {
     this.path = path;
     this.identifier = identifier;
     this.maxLeases = maxLeases;
+    this.#holder = new Holder(zk, "semaphore", path);
   }
 
   /** True while this instance holds a lease. */
   get isAcquired(): boolean {
-    return this.#handle !== undefined && !this.#handle.released;
+    return this.#holder.isAcquired;
   }
 
   /**
@@ -146,12 +144,12 @@ export class Semaphore {
 
   /** Makes a pending `acquire()` of this instance reject (with an `AbortError`). */
   cancel(): void {
-    this.#cancel?.abort(new DOMException(`cancelled acquiring ${this.path}`, "AbortError"));
+    this.#holder.cancel();
   }
 
   /** Releases the lease this instance holds, if any. */
   release(): Promise<void> {
-    return this.#handle?.release() ?? Promise.resolve();
+    return this.#holder.release();
   }
 
   /** The identifiers of the current lease holders, unordered (kazoo's `lease_holders()`). */
@@ -185,38 +183,23 @@ export class Semaphore {
     if (this.isAcquired) {
       throw new LockReentryError("this Semaphore instance holds a lease already", this.path);
     }
-    if (this.#acquiring) {
+    if (this.#holder.acquiring) {
       throw new LockReentryError("this Semaphore instance is acquiring a lease already", this.path);
     }
-    throwIfAborted(options.signal);
-    const cancel = new AbortController();
-    using attempt = attemptSignal(`semaphore ${this.path}`, options, cancel.signal);
-    const signal = attempt.signal;
-    this.#acquiring = true;
-    this.#cancel = cancel;
     const name = crypto.randomUUID().replaceAll("-", "");
     const leasePath = joinPath(this.path, name);
-    try {
-      const lease = await retryUntil(() => this.#attempt(blocking, leasePath, signal), signal);
-      if (lease === null) return null;
-      const handle = await HeldNode.hold(this.#zk, lease, `semaphore ${this.path}`, () => {
-        if (this.#handle === handle) this.#handle = undefined;
-      });
-      this.#handle = handle;
-      return handle;
-    } catch (error) {
+    return await this.#holder.acquire(
+      options,
+      (signal) => retryUntil(() => this.#attempt(blocking, name, leasePath, signal), signal),
       // The create may have happened just before the abort.
-      await whileConnected(this.#zk, deleteLease(this.#zk, leasePath));
-      throw error;
-    } finally {
-      this.#acquiring = false;
-      this.#cancel = undefined;
-    }
+      () => deleteWithRetry(this.#zk, leasePath, true).catch(() => {}),
+    );
   }
 
   /** One pass from the top: limit, hand-out lock, then a free lease or a wait. */
   async #attempt(
     blocking: boolean,
+    name: string,
     leasePath: string,
     signal: AbortSignal,
   ): Promise<ContenderNode | null> {
@@ -232,19 +215,17 @@ export class Semaphore {
         if (this.#zk.sessionId !== session || turn.signal.reason instanceof NoNodeError) {
           throw new ForceRetryError("lost the semaphore's hand-out lock");
         }
-        const wake = new Wakeup(this.#zk);
+        using wake = new SessionWakeup(this.#zk);
         try {
           const children = await this.#zk.getChildren(this.path, { watch: wake.watcher, signal });
-          const name = leasePath.slice(this.path.length + 1);
           if (children.includes(name) || children.length < this.maxLeases) {
-            const lease = await this.#claim(leasePath, signal);
+            const lease = await this.#claim(name, leasePath, signal);
             if (lease) return lease;
             continue;
           }
           if (!blocking) return null;
           await wake.wait(signal);
         } finally {
-          wake[Symbol.dispose]();
           if (!wake.watchFired) await forgetWatcher(this.#zk, this.path, wake.watcher, "children");
         }
       }
@@ -254,7 +235,11 @@ export class Semaphore {
   }
 
   /** Creates our lease node, or adopts it if an earlier try made it in this session. */
-  async #claim(leasePath: string, signal: AbortSignal): Promise<ContenderNode | undefined> {
+  async #claim(
+    name: string,
+    leasePath: string,
+    signal: AbortSignal,
+  ): Promise<ContenderNode | undefined> {
     let stat: Stat | null;
     try {
       stat = (await this.#zk.create(leasePath, encoder.encode(this.identifier), {
@@ -273,7 +258,7 @@ export class Semaphore {
       return undefined;
     }
     return {
-      name: leasePath.slice(this.path.length + 1),
+      name,
       path: leasePath,
       sequence: 0,
       session: stat.ephemeralOwner,
@@ -281,8 +266,4 @@ export class Semaphore {
       ephemeral: true,
     };
   }
-}
-
-function deleteLease(zk: ZooKeeperClient, path: string): Promise<void> {
-  return deleteWithRetry(zk, path, true).catch(() => {});
 }

@@ -9,7 +9,8 @@
  * - waiting on exactly one predecessor (a getData watch: no herd, and no
  *   exists watch leaked on a node that is already gone);
  * - a held node's handle, whose release keeps retrying the delete through
- *   connection trouble until it is done or the session is gone.
+ *   connection trouble until it is done or the session is gone;
+ * - the bookkeeping of an instance that holds at most one handle at a time.
  *
  * @module
  */
@@ -26,10 +27,11 @@ import {
   SessionExpiredError,
 } from "../../lib/errors.ts";
 import { joinPath } from "../../lib/paths.ts";
-import { abortable, sleep } from "../../lib/abort.ts";
-import { ForceRetryError } from "../../lib/retry.ts";
+import { abortable, sleep, throwIfAborted } from "../../lib/abort.ts";
+import { ForceRetryError, RetryPolicy } from "../../lib/retry.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../../lib/types.ts";
 import { type HeldSignal, heldSignal } from "./session_signal.ts";
+import { forgetWatcher } from "./wakeup.ts";
 
 /**
  * What holding a lock, a semaphore lease or leadership gives you: the node
@@ -93,12 +95,12 @@ export interface ContenderNode {
 const SEQUENCE = /(-\d{9}|\d{10})$/;
 
 /** A fresh protected prefix: 32 hex digits of a random uuid, then `marker` (kazoo's scheme). */
-export function newPrefix(marker: string): string {
+function newPrefix(marker: string): string {
   return crypto.randomUUID().replaceAll("-", "") + marker;
 }
 
 /** The sequence number at the end of a sequential node's name, if it has one. */
-export function sequenceOf(name: string): number | undefined {
+function sequenceOf(name: string): number | undefined {
   const match = SEQUENCE.exec(name);
   return match ? Number(match[1]) : undefined;
 }
@@ -158,7 +160,7 @@ export function predecessor(
  * that aborts with a {@linkcode LockTimeoutError}, and `cancel`. Dispose it
  * to clear the timer.
  */
-export function attemptSignal(
+function attemptSignal(
   what: string,
   options: { signal?: AbortSignal; timeout?: number },
   cancel: AbortSignal,
@@ -208,7 +210,7 @@ export async function retryUntil<T>(attempt: () => Promise<T>, signal?: AbortSig
 }
 
 /** Errors after which the same request may succeed: the connection or session changed. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   return error instanceof ConnectionLossError || error instanceof SessionExpiredError ||
     error instanceof OperationTimeoutError;
 }
@@ -229,6 +231,11 @@ function toNode(path: string, stat: Stat, ephemeral: boolean): ContenderNode {
 export function isStale(zk: Pick<ZooKeeperClient, "sessionId">, node: ContenderNode): boolean {
   return node.ephemeral && node.session !== zk.sessionId;
 }
+
+// The clean-up after an attempt or a release: retried through any length of
+// connection trouble, independent of the client's own retry settings (a
+// `deadline` there must not leave a node behind).
+const UNTIL_DONE = new RetryPolicy({ maxTries: -1, delay: 50, maxDelay: 1_000 });
 
 /**
  * A protected ephemeral-sequential create under `dir`, named
@@ -312,22 +319,14 @@ export class ProtectedCreate {
    */
   async cleanup(): Promise<void> {
     if (!this.#tried) return;
-    let delay = 50;
-    while (true) {
-      try {
-        const children = await this.#zk.getChildren(this.#dir);
-        for (const name of children) {
-          if (name.startsWith(this.prefix)) {
-            await deleteWithRetry(this.#zk, joinPath(this.#dir, name), this.#ephemeral);
-          }
+    await UNTIL_DONE.run(async () => {
+      const children = await this.#zk.getChildren(this.#dir);
+      for (const name of children) {
+        if (name.startsWith(this.prefix)) {
+          await deleteWithRetry(this.#zk, joinPath(this.#dir, name), this.#ephemeral);
         }
-        return;
-      } catch (error) {
-        if (!isTransient(error)) return;
       }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 1000);
-    }
+    }).catch(() => {});
   }
 }
 
@@ -341,18 +340,12 @@ export async function deleteWithRetry(
   path: string,
   ephemeral: boolean,
 ): Promise<void> {
-  let delay = 50;
-  while (true) {
-    try {
-      await zk.delete(path);
-      return;
-    } catch (error) {
-      if (error instanceof NoNodeError) return;
-      if (error instanceof ClientClosedError && ephemeral) return;
-      if (!isTransient(error)) throw error;
-    }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 1000);
+  try {
+    await UNTIL_DONE.run(() => zk.delete(path));
+  } catch (error) {
+    if (error instanceof NoNodeError) return;
+    if (error instanceof ClientClosedError && ephemeral) return;
+    throw error;
   }
 }
 
@@ -382,11 +375,11 @@ export async function whileConnected(
 
 /**
  * One wake-up for a waiting recipe: by its one-shot watch (pass
- * {@linkcode Wakeup.watcher} to a read), or by a session change (a reconnect
+ * {@linkcode SessionWakeup.watcher} to a read), or by a session change (a reconnect
  * or LOST, after which the waiter must look again). Dispose it to remove the
  * state listener.
  */
-export class Wakeup implements Disposable {
+export class SessionWakeup implements Disposable {
   readonly #zk: Pick<ZooKeeperClient, "addListener" | "removeListener">;
   readonly #woken: Promise<void>;
   #resolve!: () => void;
@@ -423,20 +416,6 @@ export class Wakeup implements Disposable {
   }
 }
 
-/** Forgets a one-shot watcher locally (no request), when it will not be needed. */
-export async function forgetWatcher(
-  zk: ZooKeeperClient,
-  path: string,
-  watcher: Watcher,
-  type: "data" | "children",
-): Promise<void> {
-  try {
-    await zk.removeWatches(path, { type, watcher, local: true });
-  } catch {
-    // Already fired or dropped with the session.
-  }
-}
-
 /**
  * Waits until `path` (the one predecessor) changes or goes, the session
  * changes, or `signal` aborts. Resolves at once if it is already gone.
@@ -446,7 +425,7 @@ export async function waitForDeletion(
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  using wake = new Wakeup(zk);
+  using wake = new SessionWakeup(zk);
   try {
     await zk.get(path, { watch: wake.watcher, signal });
   } catch (error) {
@@ -464,7 +443,7 @@ export async function waitForDeletion(
  * The {@linkcode LockHandle} of a node this client holds. Its signal follows
  * the session (for an ephemeral node) and a watch on the node itself.
  */
-export class HeldNode implements LockHandle {
+class HeldNode implements LockHandle {
   readonly #zk: ZooKeeperClient;
   readonly #node: ContenderNode;
   readonly #held: HeldSignal;
@@ -562,5 +541,77 @@ export class HeldNode implements LockHandle {
   /** Releases; see {@linkcode HeldNode.release}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.release();
+  }
+}
+
+/**
+ * What a lock or semaphore instance keeps between calls: the handle it
+ * holds, and the controller of the one attempt under way, which
+ * {@linkcode Holder.cancel} aborts. The recipe refuses reentry by checking
+ * {@linkcode Holder.isAcquired} and {@linkcode Holder.acquiring} first.
+ */
+export class Holder {
+  readonly #zk: ZooKeeperClient;
+  readonly #path: string;
+  readonly #what: string;
+  #handle: LockHandle | undefined;
+  #cancel: AbortController | undefined;
+
+  /** For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`. */
+  constructor(zk: ZooKeeperClient, kind: string, path: string) {
+    this.#zk = zk;
+    this.#path = path;
+    this.#what = `${kind} ${path}`;
+  }
+
+  /** True while a handle is held (acquired and not yet released). */
+  get isAcquired(): boolean {
+    return this.#handle !== undefined && !this.#handle.released;
+  }
+
+  /** True while an attempt is under way. */
+  get acquiring(): boolean {
+    return this.#cancel !== undefined;
+  }
+
+  /** Makes the attempt under way reject (with an `AbortError`). */
+  cancel(): void {
+    this.#cancel?.abort(new DOMException(`cancelled acquiring ${this.#path}`, "AbortError"));
+  }
+
+  /** Releases the held handle, if any. */
+  release(): Promise<void> {
+    return this.#handle?.release() ?? Promise.resolve();
+  }
+
+  /**
+   * Runs `attempt` with the signal of `options` (see {@linkcode attemptSignal})
+   * and {@linkcode Holder.cancel}, and holds the node it resolves with; `null`
+   * is passed on. When it fails, `cleanup` removes what it may have left
+   * (awaited while connected, in the background otherwise).
+   */
+  async acquire(
+    options: { signal?: AbortSignal; timeout?: number },
+    attempt: (signal: AbortSignal) => Promise<ContenderNode | null>,
+    cleanup: () => Promise<void>,
+  ): Promise<LockHandle | null> {
+    throwIfAborted(options.signal);
+    const cancel = new AbortController();
+    using attempting = attemptSignal(this.#what, options, cancel.signal);
+    this.#cancel = cancel;
+    try {
+      const node = await attempt(attempting.signal);
+      if (node === null) return null;
+      const handle = await HeldNode.hold(this.#zk, node, this.#what, () => {
+        if (this.#handle === handle) this.#handle = undefined;
+      });
+      this.#handle = handle;
+      return handle;
+    } catch (error) {
+      await whileConnected(this.#zk, cleanup());
+      throw error;
+    } finally {
+      this.#cancel = undefined;
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Tolerant znode operations shared by the recipes: listing a folder that may
  * not exist yet, reading the identifiers stored in member nodes that may
- * vanish while we read them, and deleting a node that may be gone already.
+ * vanish while we read them, and deleting a node that may be gone already
+ * (or that a try whose reply was lost may have deleted).
  *
  * @module
  */
@@ -38,6 +39,30 @@ export async function deleteIfPresent(
   } catch (error) {
     if (error instanceof NoNodeError) return false;
     throw error;
+  }
+}
+
+/**
+ * Deletes `path`, retried through connection trouble with the client's
+ * `retry()` (no try limit). Resolves `true` if it was there, `false` if the
+ * first try found it missing: a later try that finds it gone counts as
+ * ours, since an earlier one whose reply was lost may have deleted it.
+ */
+export async function deleteRetried(
+  zk: ZooKeeperClient,
+  path: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  let attempts = 0;
+  try {
+    await zk.retry(() => {
+      attempts++;
+      return zk.delete(path, { signal });
+    }, { maxTries: -1, signal });
+    return true;
+  } catch (error) {
+    if (!(error instanceof NoNodeError)) throw error;
+    return attempts > 1;
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * Small waiting helpers shared by the barrier, party and queue recipes.
+ * Small waiting helpers shared by the recipes.
  *
  * @module
  */
 
+import type { ZooKeeperClient } from "../../lib/client.ts";
 import { abortable } from "../../lib/abort.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import type { WatchedEvent, Watcher } from "../../lib/types.ts";
@@ -33,6 +34,25 @@ export class Wakeup {
   wait(signal?: AbortSignal): Promise<WatchedEvent> {
     if (this.#event) return Promise.resolve(this.#event);
     return abortable(new Promise<WatchedEvent>((resolve) => this.#resolve = resolve), signal);
+  }
+}
+
+/**
+ * Forgets a one-shot watcher locally (no request) once a wait no longer
+ * needs it: an unfired watcher stays in the client's table until its node
+ * changes, which for a watch on a node that is gone may be never. A watcher
+ * that already fired is fine.
+ */
+export async function forgetWatcher(
+  zk: ZooKeeperClient,
+  path: string,
+  watcher: Watcher,
+  type: "data" | "children",
+): Promise<void> {
+  try {
+    await zk.removeWatches(path, { type, watcher, local: true });
+  } catch {
+    // Already fired or dropped with the session.
   }
 }
 
