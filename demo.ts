@@ -119,9 +119,9 @@ async function tour(hosts: string): Promise<void> {
       zk.election("/election", name).run(async (leadership) => {
         elected.push(name);
         show(`${name} is the leader`);
+        // The leadership signal also aborts when run's own signal (stop) does.
         await new Promise<void>((resolve) => {
           leadership.addEventListener("abort", () => resolve(), { once: true });
-          stop.signal.addEventListener("abort", () => resolve(), { once: true });
         });
       }, { signal: stop.signal }).catch(() => {})
     );

@@ -66,8 +66,8 @@ export type ChildrenWatchFunction = (children: string[], event?: WatchedEvent) =
 export class ChildrenWatch extends WatchRecipe<ChildrenWatchValue> {
   /** A children watch is what this recipe leaves on the server. */
   protected readonly watchType: "children" = "children";
+  /** The children last read; `undefined` until the first read succeeds. */
   #last: Set<string> | undefined;
-  #readOnce = false;
 
   /** Calls `fn` with the node's children now and after every change. */
   constructor(
@@ -105,10 +105,9 @@ export class ChildrenWatch extends WatchRecipe<ChildrenWatchValue> {
       children = await this.zk.getChildren(this.path, { watch: this.watcher });
     } catch (error) {
       // kazoo: the node must exist at first; once gone, the watch is over.
-      if (error instanceof NoNodeError && this.#readOnce) return undefined;
+      if (error instanceof NoNodeError && this.#last !== undefined) return undefined;
       throw error;
     }
-    this.#readOnce = true;
     return event === undefined ? { children } : { children, event };
   }
 

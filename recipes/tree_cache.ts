@@ -33,7 +33,7 @@ import {
   ZooKeeperError,
 } from "../lib/errors.ts";
 import { callListener, EventQueue } from "../lib/events.ts";
-import { validatePath } from "../lib/paths.ts";
+import { basename, dirname, joinPath, validatePath } from "../lib/paths.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../lib/types.ts";
 
 /**
@@ -136,9 +136,15 @@ interface Observation {
   fromExists?: boolean;
 }
 
+/** A read in flight, in the order it was sent; its outcome is kept until its turn. */
 interface Slot {
+  /** The full read it was sent in. */
+  readonly epoch: number;
+  /** The path whose watch event it answers (counted in `#unsettled`). */
+  readonly answers: string | undefined;
   done: boolean;
-  apply: (() => void) | undefined;
+  observation: Observation | undefined;
+  error: unknown;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -342,50 +348,34 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     return path === this.path || path.startsWith(this.#prefix);
   }
 
-  #child(parent: string, name: string): string {
-    return parent === "/" ? "/" + name : parent + "/" + name;
-  }
-
-  #parent(path: string): string {
-    const i = path.lastIndexOf("/");
-    return i === 0 ? "/" : path.slice(0, i);
-  }
-
   /**
    * Queues a read. `request` must send its request(s) synchronously, so the
    * slot order is the order on the wire; the observation it resolves to is
    * applied once every earlier slot has been.
    */
   #issue(request: Promise<Observation>): void {
-    const slot: Slot = { done: false, apply: undefined };
-    const epoch = this.#epoch;
     const answers = this.#answering;
     this.#answering = undefined;
     if (answers !== undefined) {
       this.#unsettled.set(answers, (this.#unsettled.get(answers) ?? 0) + 1);
     }
-    const settle = () => {
-      if (answers === undefined) return;
-      const left = this.#unsettled.get(answers)! - 1;
-      if (left === 0) this.#unsettled.delete(answers);
-      else this.#unsettled.set(answers, left);
+    const slot: Slot = {
+      epoch: this.#epoch,
+      answers,
+      done: false,
+      observation: undefined,
+      error: undefined,
     };
     this.#slots.push(slot);
     this.#outstanding++;
     request.then(
       (observation) => {
-        slot.apply = () => {
-          settle();
-          this.#apply(observation, epoch);
-        };
+        slot.observation = observation;
         slot.done = true;
         this.#drain();
       },
       (error: unknown) => {
-        slot.apply = () => {
-          settle();
-          this.#failed(error);
-        };
+        slot.error = error;
         slot.done = true;
         this.#drain();
       },
@@ -399,7 +389,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
       if (!slot?.done) break;
       slots[this.#head++] = undefined;
       this.#outstanding--;
-      if (!this.#closed) slot.apply?.();
+      if (!this.#closed) this.#settle(slot);
     }
     if (this.#head === slots.length) {
       this.#slots = [];
@@ -416,6 +406,18 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
         this.#initWaiters?.resolve();
       }
     }
+  }
+
+  /** Applies a read's outcome; its turn has come. */
+  #settle(slot: Slot): void {
+    const answers = slot.answers;
+    if (answers !== undefined) {
+      const left = this.#unsettled.get(answers)! - 1;
+      if (left === 0) this.#unsettled.delete(answers);
+      else this.#unsettled.set(answers, left);
+    }
+    if (slot.observation !== undefined) this.#apply(slot.observation, slot.epoch);
+    else this.#failed(slot.error);
   }
 
   #failed(error: unknown): void {
@@ -601,7 +603,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (depth === this.maxDepth + 1) {
       // Only the parent's children count and pzxid moved.
       if (!oneShot && (type === "CREATED" || type === "DELETED")) {
-        this.#readStat(this.#parent(path));
+        this.#readStat(dirname(path));
       }
       return;
     }
@@ -628,7 +630,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     // A recursive watch gets no CHILD events: a child's creation or deletion
     // is the parent's cue to refresh its stat (numChildren, pzxid).
     if (!oneShot && path !== this.path && (type === "CREATED" || type === "DELETED")) {
-      this.#readStat(this.#parent(path));
+      this.#readStat(dirname(path));
     }
   };
 
@@ -668,9 +670,10 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
       return;
     }
     const stat = o.stat!;
+    const parentPath = dirname(path);
     let parent: Entry | undefined;
     if (path !== this.path) {
-      parent = this.#nodes.get(this.#parent(path));
+      parent = this.#nodes.get(parentPath);
       // The parent's own read, later in line, lists this node again.
       if (parent === undefined) return;
     }
@@ -687,7 +690,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
       // were lost meanwhile; the full read lists this node again) or one with
       // an event whose read is still to come (then read this node again).
       if (parent.epoch !== this.#epoch) return;
-      if (this.#unsettled.has(this.#parent(path))) {
+      if (this.#unsettled.has(parentPath)) {
         this.#readNode(path, o.deep);
         return;
       }
@@ -707,10 +710,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
         epoch,
       };
       this.#nodes.set(path, entry);
-      if (parent) {
-        const name = path.slice(path.lastIndexOf("/") + 1);
-        (parent.children ??= new Set()).add(name);
-      }
+      if (parent) (parent.children ??= new Set()).add(basename(path));
       this.#emitNode("NODE_ADDED", path, entry);
     } else if (stat.mzxid > entry.stat.mzxid) {
       if (epoch > entry.epoch) entry.epoch = epoch;
@@ -730,12 +730,13 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
       const cached = entry.children;
       if (cached !== undefined && cached.size > 0) {
         const listed = new Set(o.children);
-        for (const name of [...cached]) {
-          if (!listed.has(name)) this.#removeSubtree(this.#child(path, name));
+        // Removing a child deletes just that name from `cached`: safe while iterating.
+        for (const name of cached) {
+          if (!listed.has(name)) this.#removeSubtree(joinPath(path, name));
         }
       }
       for (const name of o.children) {
-        if (o.deep || !entry.children?.has(name)) this.#readNode(this.#child(path, name), o.deep);
+        if (o.deep || !entry.children?.has(name)) this.#readNode(joinPath(path, name), o.deep);
       }
     }
   }
@@ -745,13 +746,11 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     const entry = this.#nodes.get(path);
     if (entry === undefined) return;
     if (entry.children !== undefined) {
-      for (const name of [...entry.children]) this.#removeSubtree(this.#child(path, name));
+      // Each call deletes only its own name from this set: safe while iterating.
+      for (const name of entry.children) this.#removeSubtree(joinPath(path, name));
     }
     this.#nodes.delete(path);
-    if (path !== this.path) {
-      const parent = this.#nodes.get(this.#parent(path));
-      parent?.children?.delete(path.slice(path.lastIndexOf("/") + 1));
-    }
+    if (path !== this.path) this.#nodes.get(dirname(path))?.children?.delete(basename(path));
     this.#emitNode("NODE_REMOVED", path, entry);
   }
 
