@@ -16,7 +16,7 @@ import {
   ZooKeeperClient,
 } from "../mod.ts";
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { deferred, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import { cutOff, deferred, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 Deno.test({
@@ -75,10 +75,7 @@ Deno.test({
       await admin.ensurePath(chroot);
       await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
       const session = zk.sessionId;
-      const suspended = nextState(zk, (s) => s === State.SUSPENDED);
-      proxy.refuse();
-      await proxy.cut();
-      await suspended;
+      await cutOff(zk, proxy);
       const pending = Promise.all([zk.create("/queued", "q"), zk.get("/")]);
       await new Promise((r) => setTimeout(r, 200));
       proxy.accept();
@@ -155,9 +152,7 @@ Deno.test({
         await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
         await using zk = await connect(proxy.address, { sessionTimeout: 2000 });
         const timeout = zk.negotiatedTimeout;
-        proxy.refuse();
-        await proxy.cut();
-        await nextState(zk, (s) => s === State.SUSPENDED);
+        await cutOff(zk, proxy);
         const queued = zk.get("/");
         const started = performance.now();
         await nextState(zk, (s) => s === State.LOST, timeout * 3);

@@ -3,8 +3,8 @@
  * test, so tests never see each other's znodes, and small waiting helpers
  * (no sleeps as synchronisation).
  */
-import { connect, type ZooKeeperClient, type ZooKeeperClientOptions } from "../mod.ts";
-import type { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { connect, State, type ZooKeeperClient, type ZooKeeperClientOptions } from "../mod.ts";
+import { FaultProxy, type ZooKeeperCluster, type ZooKeeperMember } from "../lib/testing/mod.ts";
 
 let counter = 0;
 
@@ -45,6 +45,92 @@ export async function chrootedClients(
 /** Closes every client in `zks`, in parallel. */
 export async function closeAll(zks: readonly ZooKeeperClient[]): Promise<void> {
   await Promise.all(zks.map((zk) => zk.close()));
+}
+
+/** A client that reaches the cluster through a {@linkcode FaultProxy}, and one that does not. */
+export interface ProxiedClient extends AsyncDisposable {
+  /** A direct client under the same chroot, for changes made while `zk` is cut off. */
+  readonly admin: ZooKeeperClient;
+  /** The proxy in front of the member `zk` talks to. */
+  readonly proxy: FaultProxy;
+  /** The client under test, through `proxy`, with an 8 s session timeout. */
+  readonly zk: ZooKeeperClient;
+}
+
+/**
+ * Under `chroot` (created if missing): an admin client, and a client that
+ * reaches `member` (default the first) through a fresh proxy adding
+ * `latency` ms each way. Disposing closes the client, the admin, then the proxy.
+ */
+export async function proxiedClient(
+  cluster: ZooKeeperCluster,
+  chroot: string,
+  options: { member?: ZooKeeperMember; latency?: number } = {},
+): Promise<ProxiedClient> {
+  const member = options.member ?? cluster.members[0];
+  const admin = await chrootedClient(cluster, chroot);
+  const proxy = await FaultProxy.start(
+    { host: member.host, port: member.clientPort },
+    { latency: options.latency },
+  ).catch(async (error) => {
+    await admin.close();
+    throw error;
+  });
+  const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 })
+    .catch(async (error) => {
+      await proxy.close();
+      await admin.close();
+      throw error;
+    });
+  return {
+    admin,
+    proxy,
+    zk,
+    async [Symbol.asyncDispose]() {
+      await zk.close();
+      await admin.close();
+      await proxy.close();
+    },
+  };
+}
+
+/** Cuts `zk`'s connection at `proxy` and refuses new ones; resolves once `zk` is SUSPENDED. */
+export async function cutOff(zk: ZooKeeperClient, proxy: FaultProxy): Promise<void> {
+  // Listen first: the client may notice the cut before `cut()` resolves.
+  const suspended = nextState(zk, (s) => s === State.SUSPENDED);
+  proxy.refuse();
+  await proxy.cut();
+  await suspended;
+}
+
+/** Cuts `zk` off at `proxy`, runs `whileDown`, then lets it back and waits until it is CONNECTED. */
+export async function whileCutOff(
+  zk: ZooKeeperClient,
+  proxy: FaultProxy,
+  whileDown: () => Promise<void>,
+): Promise<void> {
+  await cutOff(zk, proxy);
+  await whileDown();
+  const connected = nextState(zk, (s) => s === State.CONNECTED);
+  proxy.accept();
+  await connected;
+}
+
+/**
+ * Why `python` cannot import `modules` (a comma-separated list): the last
+ * line of its error, or `undefined` when it can.
+ */
+export function pythonImportError(python: string, modules: string): string | undefined {
+  try {
+    const { success, stderr } = new Deno.Command(python, {
+      args: ["-c", `import ${modules}`],
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    return success ? undefined : new TextDecoder().decode(stderr).trim().split("\n").at(-1);
+  } catch (error) {
+    return String(error);
+  }
 }
 
 /** Resolves when `signal` aborts (at once when it already has). */

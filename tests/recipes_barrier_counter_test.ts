@@ -14,7 +14,15 @@ import {
 import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { Barrier, DoubleBarrier } from "../recipes/barrier.ts";
 import { Counter } from "../recipes/counter.ts";
-import { chrootedClient, eventually, nextState, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClient,
+  chrootedClients,
+  closeAll,
+  cutOff,
+  eventually,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 /** Resolves to "pending" if `promise` has not settled after a round trip on `zk`. */
@@ -35,9 +43,7 @@ Deno.test({
 
     await t.step("five clients adding twenty times each reach exactly 100", async () => {
       const chroot = uniqueChroot("counter-concurrent");
-      const clients = await Promise.all(
-        Array.from({ length: 5 }, () => chrootedClient(cluster, chroot)),
-      );
+      const clients = await chrootedClients(cluster, chroot, 5);
       try {
         const started = performance.now();
         await Promise.all(clients.map(async (zk) => {
@@ -52,7 +58,7 @@ Deno.test({
         assert.equal(await new Counter(clients[0], "/hits").get(), 100);
         assert.equal(text((await clients[0].get("/hits")).data), "100");
       } finally {
-        await Promise.all(clients.map((zk) => zk.close()));
+        await closeAll(clients);
       }
     });
 
@@ -154,10 +160,7 @@ Deno.test({
       await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
       const counter = new Counter(zk, "/c");
       await counter.add(1);
-      const suspended = nextState(zk, (s) => s === State.SUSPENDED);
-      proxy.refuse();
-      await proxy.cut();
-      await suspended;
+      await cutOff(zk, proxy);
       const adding = counter.add(41);
       await admin.set(`${chroot}/c`, "100");
       proxy.accept();
@@ -210,10 +213,7 @@ Deno.test({
       const session = zk.sessionId;
       const waiting = new Barrier(zk, "/b").wait();
       assert.equal(await pendingAfter(zk, waiting), "pending");
-      const suspended = nextState(zk, (s) => s === State.SUSPENDED);
-      proxy.refuse();
-      await proxy.cut();
-      await suspended;
+      await cutOff(zk, proxy);
       await admin.delete(`${chroot}/b`);
       proxy.accept();
       assert.equal(await within(waiting, 10_000, "wait after reconnect"), true);
@@ -245,9 +245,7 @@ Deno.test({
 
     await t.step("four clients: nobody enters before all have, nobody leaves early", async () => {
       const chroot = uniqueChroot("double-barrier");
-      const clients = await Promise.all(
-        Array.from({ length: 4 }, () => chrootedClient(cluster, chroot)),
-      );
+      const clients = await chrootedClients(cluster, chroot, 4);
       try {
         const barriers = clients.map((zk, i) => new DoubleBarrier(zk, "/db", 4, `worker-${i}`));
         const entering = barriers.slice(0, 3).map((b) => b.enter());
@@ -273,7 +271,7 @@ Deno.test({
         assert.deepEqual(await clients[0].getChildren("/db"), []);
         assert.ok(barriers.every((b) => !b.participating));
       } finally {
-        await Promise.all(clients.map((zk) => zk.close()));
+        await closeAll(clients);
       }
     });
 

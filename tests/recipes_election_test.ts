@@ -4,10 +4,19 @@
  * leadership signal that tells the leader when to stop.
  */
 import assert from "node:assert/strict";
-import { connect, ConnectionLossError } from "../mod.ts";
+import { ConnectionLossError } from "../mod.ts";
 import { Election } from "../recipes/election.ts";
-import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { aborted, chrootedClients, deferred, eventually, uniqueChroot, within } from "./helpers.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import {
+  aborted,
+  chrootedClients,
+  closeAll,
+  deferred,
+  eventually,
+  proxiedClient,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
 
 const PORT_OFFSET = 24200;
 
@@ -46,7 +55,7 @@ Deno.test({
         for (let i = 1; i < terms.length; i++) assert.ok(terms[i - 1].end <= terms[i].start);
         assert.deepEqual(await zks[0].getChildren("/election"), []);
       } finally {
-        await Promise.all(zks.map((zk) => zk.close()));
+        await closeAll(zks);
       }
     });
 
@@ -71,7 +80,7 @@ Deno.test({
         await within(Promise.all(runs), 10_000, "runs to end");
         assert.deepEqual(await zks[0].getChildren("/election"), []);
       } finally {
-        await Promise.all(zks.map((zk) => zk.close()));
+        await closeAll(zks);
       }
     });
 
@@ -94,7 +103,7 @@ Deno.test({
         await within(bLeads.promise, 5000, "b to lead");
         await bRun;
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -132,7 +141,7 @@ Deno.test({
           await within(aAgain.promise, 5000, "a to lead again");
           await aRun2;
         } finally {
-          await Promise.all([a.close(), b.close()]);
+          await closeAll([a, b]);
         }
       },
     );
@@ -140,25 +149,18 @@ Deno.test({
     await t.step(
       "a dropped connection aborts the leadership signal with a ConnectionLossError",
       async () => {
-        const member = cluster.members[0];
-        await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-        const chroot = uniqueChroot("reason");
-        const [admin] = await chrootedClients(cluster, chroot, 1);
-        const a = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
-        try {
-          const leads = deferred<AbortSignal>();
-          const run = new Election(a, "/election").run(async (leadership) => {
-            leads.resolve(leadership);
-            await aborted(leadership);
-          });
-          const signal = await leads.promise;
-          await proxy.cut();
-          await within(run, 10_000, "the leader to step down");
-          assert.ok(signal.reason instanceof ConnectionLossError, String(signal.reason));
-          await eventually(async () => (await admin.getChildren("/election")).length === 0);
-        } finally {
-          await Promise.all([a.close(), admin.close()]);
-        }
+        await using env = await proxiedClient(cluster, uniqueChroot("reason"));
+        const { admin, proxy, zk: a } = env;
+        const leads = deferred<AbortSignal>();
+        const run = new Election(a, "/election").run(async (leadership) => {
+          leads.resolve(leadership);
+          await aborted(leadership);
+        });
+        const signal = await leads.promise;
+        await proxy.cut();
+        await within(run, 10_000, "the leader to step down");
+        assert.ok(signal.reason instanceof ConnectionLossError, String(signal.reason));
+        await eventually(async () => (await admin.getChildren("/election")).length === 0);
       },
     );
 
@@ -187,7 +189,7 @@ Deno.test({
         await within(aRun, 5000, "a's run");
         assert.deepEqual(await a.getChildren("/election"), []);
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -223,7 +225,7 @@ Deno.test({
           await assert.rejects(aRun, /leader failed/);
           assert.deepEqual(await a.getChildren("/election"), []);
         } finally {
-          await Promise.all([a.close(), b.close()]);
+          await closeAll([a, b]);
         }
       },
     );

@@ -11,26 +11,15 @@ import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { Counter, type CounterOptions } from "../recipes/counter.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
 import { Party, ShallowParty } from "../recipes/party.ts";
-import { chrootedClient, eventually, uniqueChroot } from "./helpers.ts";
+import { chrootedClient, eventually, pythonImportError, uniqueChroot } from "./helpers.ts";
+import { text, toHex } from "./bytes.ts";
 
 const PORT_OFFSET = 25300;
 const PYTHON = "/usr/bin/python3";
-const decoder = new TextDecoder();
-
-function kazooMissing(): string | undefined {
-  try {
-    const { success, stderr } = new Deno.Command(PYTHON, {
-      args: ["-c", "import kazoo.client, kazoo.recipe.queue, kazoo.recipe.party"],
-      stdout: "null",
-      stderr: "piped",
-    }).outputSync();
-    return success ? undefined : decoder.decode(stderr).trim().split("\n").at(-1);
-  } catch (error) {
-    return String(error);
-  }
-}
-
-const missing = kazooMissing();
+const missing = pythonImportError(
+  PYTHON,
+  "kazoo.client, kazoo.recipe.queue, kazoo.recipe.party",
+);
 if (missing) {
   console.warn(
     `skipping the kazoo data-recipe interop tests: ${PYTHON} cannot import kazoo ` +
@@ -138,9 +127,6 @@ class Kazoo implements AsyncDisposable {
   }
 }
 
-const hexOf = (bytes: Uint8Array) =>
-  [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-
 Deno.test({
   name: "kazoo interop: counters, queues and parties on the same znodes",
   ignore: missing !== undefined,
@@ -184,7 +170,7 @@ Deno.test({
           const { value, raw } = await reader.record("value");
           await reader.done();
           assert.equal(value, total, "kazoo reads ours");
-          assert.equal(raw, hexOf((await zk.get("/c")).data));
+          assert.equal(raw, toHex((await zk.get("/c")).data));
         },
       );
     }
@@ -201,7 +187,7 @@ Deno.test({
         const record = await reader.record("value");
         await reader.done();
         assert.equal(record.value, value);
-        assert.equal(decoder.decode((await zk.get("/f")).data), record.repr, "Python's repr");
+        assert.equal(text((await zk.get("/f")).data), record.repr, "Python's repr");
       }
     });
 
@@ -216,7 +202,7 @@ Deno.test({
       const got: (string | null)[] = [];
       for (let i = 0; i <= entries.length; i++) {
         const data = await queue.get();
-        got.push(data === null ? null : decoder.decode(data));
+        got.push(text(data));
       }
       assert.deepEqual(got, [...expected, null]);
 
@@ -246,7 +232,7 @@ Deno.test({
         await producer.done();
         const got: string[] = [];
         for (let i = 0; i < 3; i++) {
-          got.push(decoder.decode((await queue.get({ timeout: 5000 }))!));
+          got.push(text((await queue.get({ timeout: 5000 }))!));
           assert.equal(await queue.consume(), true);
         }
         assert.deepEqual(got, ["y", "x", "z"]);
@@ -261,12 +247,12 @@ Deno.test({
         await queue.put("second");
         await using holder = new Kazoo("kzb_queue.py", [hosts, "/lq", "lhold"], { stdin: true });
         assert.equal((await holder.record("held")).value, "first");
-        assert.equal(decoder.decode((await queue.get({ timeout: 5000 }))!), "second");
+        assert.equal(text((await queue.get({ timeout: 5000 }))!), "second");
         const waiting = new LockingQueue(zk, "/lq").get({ timeout: 10_000 });
         await holder.send("release");
         assert.equal((await holder.record("finished")).ok, true);
         await holder.done();
-        assert.equal(decoder.decode((await waiting)!), "first", "released by kazoo, taken by us");
+        assert.equal(text((await waiting)!), "first", "released by kazoo, taken by us");
         assert.equal(await queue.consume(), true);
       },
     );

@@ -10,33 +10,27 @@
  * real overlap.
  */
 import assert from "node:assert/strict";
-import type { ZooKeeperClient } from "../mod.ts";
 import { Lock, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { Election } from "../recipes/election.ts";
 import { Semaphore } from "../recipes/semaphore.ts";
 import { NonBlockingLease } from "../recipes/lease.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClients,
+  closeAll,
+  eventually,
+  pythonImportError,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
+import { text } from "./bytes.ts";
 
 const PORT_OFFSET = 24600;
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = new URL("./interop/kazoo_locks.py", import.meta.url).pathname;
 const SLACK = 2;
 
-function kazooMissing(): string | undefined {
-  try {
-    const { success, stderr } = new Deno.Command(PYTHON, {
-      args: ["-c", "import kazoo.client, kazoo.recipe.lease"],
-      stdout: "null",
-      stderr: "piped",
-    }).outputSync();
-    return success ? undefined : new TextDecoder().decode(stderr).trim().split("\n").at(-1);
-  } catch (error) {
-    return String(error);
-  }
-}
-
-const missing = kazooMissing();
+const missing = pythonImportError(PYTHON, "kazoo.client, kazoo.recipe.lease");
 if (missing) {
   console.warn(
     `skipping the kazoo interop tests: ${PYTHON} cannot import kazoo (${missing}); ` +
@@ -179,12 +173,9 @@ Deno.test({
     await using cluster = await ZooKeeperCluster.start({ portOffset: PORT_OFFSET });
     const setup = async (name: string, n: number) => {
       const chroot = uniqueChroot(name);
-      const zks = await Promise.all(
-        Array.from({ length: n }, () => chrootedClient(cluster, chroot)),
-      );
+      const zks = await chrootedClients(cluster, chroot, n);
       return { hosts: cluster.connectionString({ chroot }), zks };
     };
-    const closeAll = (zks: ZooKeeperClient[]) => Promise.all(zks.map((zk) => zk.close()));
 
     await t.step("kazoo's Lock and ours exclude each other", async () => {
       const { hosts, zks } = await setup("interop-lock", 2);
@@ -297,7 +288,7 @@ Deno.test({
         await renews.done();
         assert.equal(await new NonBlockingLease(zks[0], "/theirs", 60_000, "ts").obtain(), false);
         const record = JSON.parse(
-          new TextDecoder().decode((await zks[0].get("/theirs/lease_holder")).data),
+          text((await zks[0].get("/theirs/lease_holder")).data),
         );
         assert.equal(record.holder, "kazoo");
       } finally {

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import {
-  connect,
   ConnectionLossError,
   LockTimeoutError,
   NoNodeError,
@@ -15,12 +14,13 @@ import {
 } from "../mod.ts";
 import { Lock, type LockHandle, LockReentryError, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { contenderPattern, predecessor, sortContenders } from "../recipes/internal/contenders.ts";
-import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import {
   chrootedClients,
   closeAll,
   eventually,
   nextState,
+  proxiedClient,
   uniqueChroot,
   within,
 } from "./helpers.ts";
@@ -227,35 +227,27 @@ Deno.test({
     });
 
     await t.step("a waiter keeps its place through a reconnect with the same session", async () => {
-      const member = cluster.members[0];
-      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-      const chroot = uniqueChroot("reconnect-waiting");
-      const [admin] = await chrootedClients(cluster, chroot, 1);
-      const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
-      try {
-        const holder = await new Lock(admin, "/lock", "holder").acquire();
-        const waiting = new Lock(zk, "/lock", "waiter").acquire();
-        await eventually(async () => (await admin.getChildren("/lock")).length === 2);
-        const before = (await admin.getChildren("/lock")).sort();
-        const session = zk.sessionId;
-        const back = nextState(zk, (s) => s === State.SUSPENDED).then(() =>
-          nextState(zk, (s) => s === State.CONNECTED)
-        );
-        proxy.refuse();
-        await proxy.cut();
-        // The holder lets go while the waiter is cut off: its watch fires on reconnect.
-        await holder.release();
-        proxy.accept();
-        await back;
-        const handle = await within(waiting, 10_000, "the waiter");
-        assert.equal(zk.sessionId, session);
-        assert.ok(before.includes(handle.path.slice("/lock/".length)), "the same node");
-        await handle.release();
-        assert.deepEqual(await admin.getChildren("/lock"), []);
-      } finally {
-        await zk.close();
-        await admin.close();
-      }
+      await using env = await proxiedClient(cluster, uniqueChroot("reconnect-waiting"));
+      const { admin, proxy, zk } = env;
+      const holder = await new Lock(admin, "/lock", "holder").acquire();
+      const waiting = new Lock(zk, "/lock", "waiter").acquire();
+      await eventually(async () => (await admin.getChildren("/lock")).length === 2);
+      const before = (await admin.getChildren("/lock")).sort();
+      const session = zk.sessionId;
+      const back = nextState(zk, (s) => s === State.SUSPENDED).then(() =>
+        nextState(zk, (s) => s === State.CONNECTED)
+      );
+      proxy.refuse();
+      await proxy.cut();
+      // The holder lets go while the waiter is cut off: its watch fires on reconnect.
+      await holder.release();
+      proxy.accept();
+      await back;
+      const handle = await within(waiting, 10_000, "the waiter");
+      assert.equal(zk.sessionId, session);
+      assert.ok(before.includes(handle.path.slice("/lock/".length)), "the same node");
+      await handle.release();
+      assert.deepEqual(await admin.getChildren("/lock"), []);
     });
 
     await t.step("a timeout rejects with LockTimeoutError and leaves no node", async () => {
@@ -417,65 +409,49 @@ Deno.test({
     await t.step(
       "a dropped connection aborts the holder's signal; the lock survives it",
       async () => {
-        const member = cluster.members[0];
-        await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-        const chroot = uniqueChroot("suspended");
-        const [admin] = await chrootedClients(cluster, chroot, 1);
-        const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
-        try {
-          const handle = await new Lock(zk, "/lock", "a").acquire();
-          const session = zk.sessionId;
-          const back = nextState(zk, (s) => s === State.SUSPENDED).then(() =>
-            nextState(zk, (s) => s === State.CONNECTED)
-          );
-          await proxy.cut();
-          await back;
-          assert.equal(zk.sessionId, session);
-          assert.ok(handle.signal.aborted);
-          assert.ok(handle.signal.reason instanceof ConnectionLossError);
-          assert.ok(await admin.exists(handle.path), "still held with the same session");
-          // The release goes through once the connection is back.
-          proxy.refuse();
-          await proxy.cut();
-          const released = handle.release();
-          await new Promise((r) => setTimeout(r, 200));
-          assert.ok(await admin.exists(handle.path), "not deleted while cut off");
-          proxy.accept();
-          await within(released, 10_000, "release after reconnect");
-          assert.equal(await admin.exists(handle.path), null);
-        } finally {
-          await zk.close();
-          await admin.close();
-        }
+        await using env = await proxiedClient(cluster, uniqueChroot("suspended"));
+        const { admin, proxy, zk } = env;
+        const handle = await new Lock(zk, "/lock", "a").acquire();
+        const session = zk.sessionId;
+        const back = nextState(zk, (s) => s === State.SUSPENDED).then(() =>
+          nextState(zk, (s) => s === State.CONNECTED)
+        );
+        await proxy.cut();
+        await back;
+        assert.equal(zk.sessionId, session);
+        assert.ok(handle.signal.aborted);
+        assert.ok(handle.signal.reason instanceof ConnectionLossError);
+        assert.ok(await admin.exists(handle.path), "still held with the same session");
+        // The release goes through once the connection is back.
+        proxy.refuse();
+        await proxy.cut();
+        const released = handle.release();
+        await new Promise((r) => setTimeout(r, 200));
+        assert.ok(await admin.exists(handle.path), "not deleted while cut off");
+        proxy.accept();
+        await within(released, 10_000, "release after reconnect");
+        assert.equal(await admin.exists(handle.path), null);
       },
     );
 
     await t.step(
       "a create whose reply is lost is adopted on retry, leaving no orphan",
       async () => {
-        const member = cluster.members[0];
-        await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-        const chroot = uniqueChroot("protected");
-        const [admin] = await chrootedClients(cluster, chroot, 1);
+        await using env = await proxiedClient(cluster, uniqueChroot("protected"));
+        const { admin, proxy, zk } = env;
         await admin.ensurePath("/lock");
-        const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
-        try {
-          proxy.latency(400);
-          // The create reaches the server at ~400 ms; its reply would be back at ~800.
-          const acquiring = new Lock(zk, "/lock", "me").acquire();
-          await new Promise((r) => setTimeout(r, 600));
-          assert.equal((await admin.getChildren("/lock")).length, 1, "the create was applied");
-          proxy.latency(0);
-          await proxy.cut();
-          const handle = await within(acquiring, 10_000, "acquire after the lost reply");
-          assert.deepEqual(await admin.getChildren("/lock"), [
-            handle.path.slice("/lock/".length),
-          ]);
-          await handle.release();
-        } finally {
-          await zk.close();
-          await admin.close();
-        }
+        proxy.latency(400);
+        // The create reaches the server at ~400 ms; its reply would be back at ~800.
+        const acquiring = new Lock(zk, "/lock", "me").acquire();
+        await new Promise((r) => setTimeout(r, 600));
+        assert.equal((await admin.getChildren("/lock")).length, 1, "the create was applied");
+        proxy.latency(0);
+        await proxy.cut();
+        const handle = await within(acquiring, 10_000, "acquire after the lost reply");
+        assert.deepEqual(await admin.getChildren("/lock"), [
+          handle.path.slice("/lock/".length),
+        ]);
+        await handle.release();
       },
     );
 

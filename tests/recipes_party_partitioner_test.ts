@@ -8,7 +8,14 @@ import { BadArgumentsError, type ZooKeeperClient } from "../mod.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { Party, ShallowParty } from "../recipes/party.ts";
 import { PartitionState, SetPartitioner } from "../recipes/partitioner.ts";
-import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClient,
+  chrootedClients,
+  closeAll,
+  eventually,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 const sorted = (xs: readonly string[]) => [...xs].sort();
@@ -22,7 +29,7 @@ Deno.test({
 
     await t.step("members see each other until they leave or their client closes", async () => {
       const chroot = uniqueChroot("party");
-      const [a, b, c] = await Promise.all([1, 2, 3].map(() => chrootedClient(cluster, chroot)));
+      const [a, b, c] = await chrootedClients(cluster, chroot, 3);
       try {
         const parties = [new Party(a, "/p", "alpha"), new Party(b, "/p", "beta")];
         const third = new Party(c, "/p", "gamma");
@@ -46,7 +53,7 @@ Deno.test({
         await eventually(async () => (await parties[0].size()) === 1, 5000, "gamma gone");
         assert.deepEqual(await parties[0].members(), ["alpha"]);
       } finally {
-        await Promise.all([a, b, c].map((zk) => zk.close()));
+        await closeAll([a, b, c]);
       }
     });
 
@@ -190,7 +197,7 @@ Deno.test({
     await t.step("members joining and leaving split the set again, once each", async () => {
       const chroot = uniqueChroot("partitioner-rebalance");
       const set = Array.from({ length: 10 }, (_, i) => `item-${i}`);
-      const clients = await Promise.all([0, 1, 2, 3].map(() => chrootedClient(cluster, chroot)));
+      const clients = await chrootedClients(cluster, chroot, 4);
       const partitioners: SetPartitioner<string>[] = [];
       const drivers: Promise<void>[] = [];
       const start = (i: number) => {
@@ -219,7 +226,7 @@ Deno.test({
       } finally {
         await Promise.all(partitioners.map((p) => p.finish()));
         await Promise.all(drivers);
-        await Promise.all(clients.map((zk) => zk.close()));
+        await closeAll(clients);
       }
     });
 

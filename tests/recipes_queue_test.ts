@@ -4,10 +4,18 @@
  * locked entries coming back when their holder releases or dies.
  */
 import assert from "node:assert/strict";
-import { BadArgumentsError, connect } from "../mod.ts";
-import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { BadArgumentsError } from "../mod.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
-import { chrootedClient, eventually, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClient,
+  chrootedClients,
+  closeAll,
+  eventually,
+  proxiedClient,
+  uniqueChroot,
+  within,
+} from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 Deno.test({
@@ -41,7 +49,7 @@ Deno.test({
 
     await t.step("five concurrent consumers take each of 100 entries exactly once", async () => {
       const chroot = uniqueChroot("queue-consumers");
-      const clients = await Promise.all([0, 1, 2, 3, 4].map(() => chrootedClient(cluster, chroot)));
+      const clients = await chrootedClients(cluster, chroot, 5);
       try {
         const producer = new Queue(clients[0], "/jobs");
         for (let i = 0; i < 100; i += 10) {
@@ -58,20 +66,15 @@ Deno.test({
         assert.deepEqual(new Set(all).size, 100);
         assert.ok(taken.filter((mine) => mine.length > 0).length > 1, "shared among consumers");
       } finally {
-        await Promise.all(clients.map((zk) => zk.close()));
+        await closeAll(clients);
       }
     });
 
     await t.step("a get whose connection drops mid-flight loses no entry", async () => {
-      const chroot = uniqueChroot("queue-cut");
-      await using admin = await chrootedClient(cluster, chroot);
-      const member = cluster.members[0];
       // 30 ms each way: a get lists, reads and deletes (60 ms each); the cuts
       // below land in each step, including after the delete was applied.
-      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort }, {
-        latency: 30,
-      });
-      await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      await using env = await proxiedClient(cluster, uniqueChroot("queue-cut"), { latency: 30 });
+      const { admin, proxy, zk } = env;
       const delays = [10, 50, 70, 100, 130, 150, 170, 190, 230];
       await new Queue(admin, "/q").putAll(delays.map((_, i) => `e${i}`));
       const queue = new Queue(zk, "/q");
@@ -186,15 +189,12 @@ Deno.test({
     });
 
     await t.step("an abort that lands while the lock is being created leaves no lock", async () => {
-      const chroot = uniqueChroot("locking-queue-abort-inflight");
-      await using admin = await chrootedClient(cluster, chroot);
-      const member = cluster.members[0];
       // 40 ms each way: a get is four round trips of 80 ms (two listings, the
       // lock's create, the entry's read), so the aborts below land in each.
-      await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort }, {
+      await using env = await proxiedClient(cluster, uniqueChroot("locking-queue-abort-inflight"), {
         latency: 40,
       });
-      await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+      const { admin, zk } = env;
       const queue = new LockingQueue(zk, "/lq");
       await queue.put("precious");
       for (const delay of [20, 100, 180, 200, 220, 240, 260, 300]) {
@@ -215,7 +215,7 @@ Deno.test({
 
     await t.step("five consumers with locks process 50 entries exactly once", async () => {
       const chroot = uniqueChroot("locking-queue-consumers");
-      const clients = await Promise.all([0, 1, 2, 3, 4].map(() => chrootedClient(cluster, chroot)));
+      const clients = await chrootedClients(cluster, chroot, 5);
       try {
         const producer = new LockingQueue(clients[0], "/lq");
         await producer.putAll(Array.from({ length: 50 }, (_, i) => `job-${i}`));
@@ -242,7 +242,7 @@ Deno.test({
         assert.deepEqual(await clients[0].getChildren("/lq/entries"), []);
         assert.deepEqual(await clients[0].getChildren("/lq/taken"), []);
       } finally {
-        await Promise.all(clients.map((zk) => zk.close()));
+        await closeAll(clients);
       }
     });
   },

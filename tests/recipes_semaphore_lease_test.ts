@@ -9,7 +9,7 @@ import { Semaphore } from "../recipes/semaphore.ts";
 import { LockReentryError } from "../recipes/lock.ts";
 import { MultiNonBlockingLease, NonBlockingLease } from "../recipes/lease.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { chrootedClients, eventually, uniqueChroot, within } from "./helpers.ts";
+import { chrootedClients, closeAll, eventually, uniqueChroot, within } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 const PORT_OFFSET = 24400;
@@ -51,7 +51,7 @@ Deno.test({
         assert.equal(text((await zks[0].get("/sem")).data), "3", "kazoo stores the limit as text");
         assert.deepEqual(await zks[0].getChildren("/sem-__lock__"), []);
       } finally {
-        await Promise.all(zks.map((zk) => zk.close()));
+        await closeAll(zks);
       }
     });
 
@@ -78,7 +78,7 @@ Deno.test({
         await Promise.all([la.release(), lc.release()]);
         assert.deepEqual(await a.getChildren("/sem"), []);
       } finally {
-        await Promise.all([a.close(), b.close(), c.close()]);
+        await closeAll([a, b, c]);
       }
     });
 
@@ -110,7 +110,7 @@ Deno.test({
         await held.release();
         await lease.release();
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -129,7 +129,7 @@ Deno.test({
         await lease.release();
         assert.deepEqual(await a.getChildren("/sem"), []);
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -175,7 +175,7 @@ Deno.test({
           /"holder": "h\\u00f4te-\\u00e9"/,
         );
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -191,7 +191,7 @@ Deno.test({
         // Whole seconds: it ends between 0 and 1 s after the duration.
         assert.ok(performance.now() - started < 2500);
       } finally {
-        await Promise.all([a.close(), b.close()]);
+        await closeAll([a, b]);
       }
     });
 
@@ -211,7 +211,7 @@ Deno.test({
         assert.match(text((await a.get("/multi/0/lease_holder")).data), /"holder": "a"/);
         assert.match(text((await a.get("/multi/1/lease_holder")).data), /"holder": "b"/);
       } finally {
-        await Promise.all([a.close(), b.close(), c.close()]);
+        await closeAll([a, b, c]);
       }
     });
   },

@@ -14,14 +14,15 @@ import {
   UnimplementedError,
   type ZooKeeperClient,
 } from "../mod.ts";
-import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheEvent, type TreeCacheWatchMode } from "../recipes/tree_cache.ts";
 import {
   chrootedClient,
   eventually,
-  nextState,
+  proxiedClient,
   uniqueChroot,
   watchedPaths,
+  whileCutOff,
   within,
 } from "./helpers.ts";
 import { text } from "./bytes.ts";
@@ -476,11 +477,9 @@ Deno.test({
     await t.step(
       "a reconnect reports only the connection events, and a change made meanwhile once",
       async () => {
-        const chroot = uniqueChroot("reconnect");
-        await using admin = await chrootedClient(cluster, chroot);
         const member = cluster.members.find((m) => m.running && !m.paused)!;
-        await using proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-        await using zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
+        await using env = await proxiedClient(cluster, uniqueChroot("reconnect"), { member });
+        const { admin, proxy, zk } = env;
         await admin.create("/r/a", "1", { makeParents: true });
         await admin.create("/r/b", "2");
         await using cache = new TreeCache(zk, "/r");
@@ -490,14 +489,7 @@ Deno.test({
         events.length = 0;
 
         const cut = async (whileDown: () => Promise<void>) => {
-          const suspended = nextState(zk, (s) => s === State.SUSPENDED);
-          proxy.refuse();
-          await proxy.cut();
-          await suspended;
-          await whileDown();
-          const connected = nextState(zk, (s) => s === State.CONNECTED);
-          proxy.accept();
-          await connected;
+          await whileCutOff(zk, proxy, whileDown);
           await converged(cache, admin);
         };
         await cut(async () => {});

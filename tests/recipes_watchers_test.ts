@@ -17,11 +17,11 @@ import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.
 import { ChildrenWatch } from "../recipes/children_watch.ts";
 import { DataWatch } from "../recipes/data_watch.ts";
 import {
-  chrootedClient,
   eventually,
-  nextState,
+  proxiedClient,
   uniqueChroot,
   watchedPaths,
+  whileCutOff,
   within,
 } from "./helpers.ts";
 import { text } from "./bytes.ts";
@@ -55,37 +55,7 @@ Deno.test({
     const member = cluster.members[0];
 
     /** A client under a fresh chroot, through a proxy that can cut its connection. */
-    async function proxied(name: string) {
-      const chroot = uniqueChroot(name);
-      const admin = await chrootedClient(cluster, chroot);
-      const proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-      const zk = await connect(`${proxy.address}${chroot}`, { sessionTimeout: 8000 });
-      return {
-        admin,
-        proxy,
-        zk,
-        async [Symbol.asyncDispose]() {
-          await zk.close();
-          await admin.close();
-          await proxy.close();
-        },
-      };
-    }
-
-    /** Cuts the connection, runs `whileDown` (on another session), and lets the client back. */
-    async function disconnect(
-      env: { zk: ZooKeeperClient; proxy: FaultProxy },
-      whileDown: () => Promise<void>,
-    ) {
-      const suspended = nextState(env.zk, (s) => s === State.SUSPENDED);
-      env.proxy.refuse();
-      await env.proxy.cut();
-      await suspended;
-      await whileDown();
-      const connected = nextState(env.zk, (s) => s === State.CONNECTED);
-      env.proxy.accept();
-      await connected;
-    }
+    const proxied = (name: string) => proxiedClient(cluster, uniqueChroot(name), { member });
 
     await t.step(
       "a DataWatch is called at once, then once per change with the event",
@@ -169,10 +139,10 @@ Deno.test({
         const calls: string[] = [];
         await using watch = new DataWatch(zk, "/r", (data) => void calls.push(text(data)!));
         await watch.ready;
-        await disconnect(env, async () => void await admin.set("/r", "while-down"));
+        await whileCutOff(zk, env.proxy, async () => void await admin.set("/r", "while-down"));
         await eventually(() => calls.length >= 2, 5000, "change reported");
         // A reconnect without a change calls nothing.
-        await disconnect(env, async () => {});
+        await whileCutOff(zk, env.proxy, async () => {});
         await zk.set("/r", "after");
         await eventually(() => calls.length >= 3, 5000, "later change");
         await roundTrip(zk);
@@ -360,9 +330,9 @@ Deno.test({
           (children) => void calls.push([...children].sort().join(",")),
         );
         await watch.ready;
-        await disconnect(env, async () => void await admin.create("/c/x"));
+        await whileCutOff(zk, env.proxy, async () => void await admin.create("/c/x"));
         await eventually(() => calls.length >= 2, 5000, "change while down");
-        await disconnect(env, async () => {});
+        await whileCutOff(zk, env.proxy, async () => {});
         await roundTrip(zk);
         await zk.create("/c/y");
         await eventually(() => calls.length >= 3, 5000, "later change");

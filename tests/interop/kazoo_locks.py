@@ -17,16 +17,12 @@ command's records ("held"/"led" with wall-clock "enter"/"exit" in ms), then
 {"event": "done"}.
 """
 import datetime
-import json
 import sys
 import time
 
-from kazoo.client import KazooClient
 from kazoo.exceptions import LockTimeout
 
-
-def emit(**record):
-    print(json.dumps(record), flush=True)
+from kzb_common import emit, kazoo_session
 
 
 def now():
@@ -42,10 +38,7 @@ def hold_for(ms):
 def main():
     hosts, command, path, ident = sys.argv[1:5]
     args = sys.argv[5:]
-    zk = KazooClient(hosts=hosts, timeout=10)
-    zk.start(timeout=15)
-    try:
-        emit(event="ready")
+    with kazoo_session(hosts) as zk:
         if command == "lock":
             rounds, hold = int(args[0]), float(args[1])
             lock = zk.Lock(path, ident)
@@ -93,10 +86,6 @@ def main():
             emit(event="contenders", contenders=zk.Lock(path).contenders())
         else:
             raise SystemExit("unknown command " + command)
-        emit(event="done")
-    finally:
-        zk.stop()
-        zk.close()
 
 
 if __name__ == "__main__":

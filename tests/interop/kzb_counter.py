@@ -13,14 +13,9 @@ Prints one JSON object per line: {"event": "ready"} once connected, then
 "raw": "<the node's data, hex>"}, then
 {"event": "done"}.
 """
-import json
 import sys
 
-from kazoo.client import KazooClient
-
-
-def emit(**record):
-    print(json.dumps(record), flush=True)
+from kzb_common import emit, kazoo_session
 
 
 def counter(zk, path, kind):
@@ -32,10 +27,7 @@ def counter(zk, path, kind):
 def main():
     hosts, path, command = sys.argv[1:4]
     args = sys.argv[4:]
-    zk = KazooClient(hosts=hosts, timeout=10)
-    zk.start(timeout=15)
-    try:
-        emit(event="ready")
+    with kazoo_session(hosts) as zk:
         if command == "add":
             times, kind = int(args[0]), args[2] if len(args) > 2 else "int"
             delta = float(args[1]) if kind == "float" else int(args[1])
@@ -50,10 +42,6 @@ def main():
         value = c.value
         raw, _ = zk.get(path)
         emit(event="value", value=value, repr=repr(value), raw=raw.hex())
-        emit(event="done")
-    finally:
-        zk.stop()
-        zk.close()
 
 
 if __name__ == "__main__":

@@ -11,23 +11,15 @@ Prints one JSON object per line: {"event": "ready"} once connected,
 {"event": "joined", "node": ...}, {"event": "members", "members": [...]},
 {"event": "left", "members": [...]}, then {"event": "done"}.
 """
-import json
 import sys
 import time
 
-from kazoo.client import KazooClient
-
-
-def emit(**record):
-    print(json.dumps(record), flush=True)
+from kzb_common import emit, kazoo_session
 
 
 def main():
     hosts, path, kind, ident, count = sys.argv[1:6]
-    zk = KazooClient(hosts=hosts, timeout=10)
-    zk.start(timeout=15)
-    try:
-        emit(event="ready")
+    with kazoo_session(hosts) as zk:
         make = zk.Party if kind == "party" else zk.ShallowParty
         party = make(path, ident)
         party.join()
@@ -39,10 +31,6 @@ def main():
         sys.stdin.readline()
         party.leave()
         emit(event="left", members=sorted(party))
-        emit(event="done")
-    finally:
-        zk.stop()
-        zk.close()
 
 
 if __name__ == "__main__":

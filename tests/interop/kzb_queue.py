@@ -13,14 +13,9 @@ connected, {"event": "got", "values": [...]} (null for an empty queue or a
 timeout), {"event": "held", "value": ...} and {"event": "finished", "ok": bool}
 for lhold, then {"event": "done"}.
 """
-import json
 import sys
 
-from kazoo.client import KazooClient
-
-
-def emit(**record):
-    print(json.dumps(record), flush=True)
+from kzb_common import emit, kazoo_session
 
 
 def entries(args):
@@ -36,10 +31,7 @@ def text(value):
 def main():
     hosts, path, command = sys.argv[1:4]
     args = sys.argv[4:]
-    zk = KazooClient(hosts=hosts, timeout=10)
-    zk.start(timeout=15)
-    try:
-        emit(event="ready")
+    with kazoo_session(hosts) as zk:
         if command == "put":
             queue = zk.Queue(path)
             for priority, value in entries(args):
@@ -68,10 +60,6 @@ def main():
             emit(event="finished", ok=ok)
         else:
             raise SystemExit("unknown command " + command)
-        emit(event="done")
-    finally:
-        zk.stop()
-        zk.close()
 
 
 if __name__ == "__main__":
