@@ -16,7 +16,7 @@ import { MarshallingError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import { FrameDecoder } from "@zk/client/jute";
+ * import { FrameDecoder } from "./framing.ts"; // internal: the session frames for you
  * for await (const frames of conn.readable.pipeThrough(new FrameDecoder(0xfffff))) {
  *   for (const frame of frames) handle(frame);
  * }
