@@ -96,6 +96,16 @@ try {
       return null;
     }, (e) => e);
     assert.ok(refused instanceof Error, "an untrusted CA is refused");
+    // verify: false trusts whatever the server shows (here: a CA we were not given).
+    const unverified = await connect(cluster.connectionString({ tls: true, chroot }), {
+      tls: { caCerts: [cluster.tls!.untrustedCaCert], verify: false },
+      startTimeout: 5000,
+    });
+    try {
+      assert.ok(await unverified.exists("/b"), "verify: false connects and works");
+    } finally {
+      await unverified.close();
+    }
   });
   console.log("bun: all passed");
 } finally {
