@@ -17,5 +17,6 @@ export * from "./four_letter_word.ts";
 export * from "./ports.ts";
 export * from "./raw_session.ts";
 export * from "./proxy.ts";
+export * from "./faulty_transport.ts";
 export * from "./expire.ts";
 export * from "./fixture.ts";
