@@ -54,6 +54,7 @@ import {
   type ReconnectOptions,
   type SaslOptions,
   Session,
+  type SubmitOptions,
 } from "./session/session.ts";
 import type { WatchKind } from "./session/watches.ts";
 import { defaultTransport } from "./transport/mod.ts";
@@ -100,6 +101,22 @@ export interface ZooKeeperClientOptions {
   connectTimeout?: number;
   /** How long `connect()`/`start()` wait for the first session, ms (default 15 000). */
   startTimeout?: number;
+  /**
+   * Fail a request sent to the server that has had no reply for this many
+   * ms with {@linkcode RequestTimeoutError} (Java's
+   * `zookeeper.request.timeout`; default 0: no limit, the read timeout still
+   * drops a silent connection). The request may still be applied. Checked by
+   * the connection's one timer, so it costs nothing per request.
+   */
+  requestTimeout?: number;
+  /**
+   * Fail a request that waits this many ms for a session to exist, before
+   * the first one or after LOST while no server grants a new one, with
+   * {@linkcode ConnectionLossError} (default 15 000, Curator's connection
+   * timeout; 0: wait for ever). Requests made while SUSPENDED are bounded by
+   * the session instead: they go out on reconnect, or fail at LOST.
+   */
+  sessionWaitTimeout?: number;
   /** Resume this session instead of opening a new one. */
   sessionId?: bigint;
   /** The password of the session to resume. */
@@ -241,6 +258,14 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/** `value`, if it is a finite number of zero or more; a {@linkcode ConfigurationError} otherwise. */
+function notNegative(name: string, value: number): number {
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new ConfigurationError(`${name} must be 0 or more, not ${value}`);
+  }
+  return value;
+}
+
 /**
  * A ZooKeeper client. Make one with {@linkcode connect}, or construct it and
  * call {@linkcode ZooKeeperClient.start}. Every method returns a promise and
@@ -274,6 +299,11 @@ export class ZooKeeperClient implements AsyncDisposable {
     this.#chroot = new Chroot(parsed.chroot);
     this.#hosts = parsed.hosts;
     const sessionTimeout = positive("sessionTimeout", options.sessionTimeout ?? 10_000);
+    const requestTimeout = notNegative("requestTimeout", options.requestTimeout ?? 0);
+    const sessionWaitTimeout = notNegative(
+      "sessionWaitTimeout",
+      options.sessionWaitTimeout ?? 15_000,
+    );
     if (options.connectTimeout !== undefined) positive("connectTimeout", options.connectTimeout);
     this.#defaultAcl = options.defaultAcl ?? OPEN_ACL_UNSAFE;
     validateAcl(this.#defaultAcl);
@@ -312,6 +342,8 @@ export class ZooKeeperClient implements AsyncDisposable {
       maxPacketSize,
       maxReplySize,
       reconnect: options.connectionRetry ?? {},
+      requestTimeout,
+      sessionWaitTimeout,
       toClientPath: (p) => chroot.toClient(p),
       logger: options.logger ?? {},
     });
@@ -514,25 +546,28 @@ export class ZooKeeperClient implements AsyncDisposable {
   }
 
   /**
-   * For a watch-setting request whose caller gave up (aborted) after it was
-   * sent: if the server set the watch, take it off again unless this client
-   * holds a watcher of that kind there anyway, so no server watch is left
-   * that the client does not know about. `kind` is what the request would
-   * have registered; only `exists` sets a watch on a missing node.
+   * The bookkeeping of a watch-setting read: the registry counts it as in
+   * flight until it is answered (so nobody removes the server's watch from
+   * under it), and if its caller gave up after it was sent and the server
+   * set the watch anyway, the watch is taken off again, unless another
+   * watcher of this client needs it. `kind` is what the read would register;
+   * only `exists` sets a watch on a missing node.
    */
-  #dropUnwantedWatch(
+  #watchRegistration(
     watch: Watcher | undefined,
     serverPath: string,
     kind: "data" | "exist" | "child",
-  ): ((err: number) => void) | undefined {
-    if (watch === undefined) return undefined;
-    // The server keeps data and exists watches in one table.
-    const { kinds, code } = kind === "child" ? WATCH_TYPES.children : WATCH_TYPES.data;
-    return (err) => {
-      if (err !== 0 && !(kind === "exist" && err === ErrorCode.NO_NODE)) return;
-      const registry = this.#session.watches;
-      if (kinds.some((k) => registry.count(k, serverPath) > 0)) return;
-      this.#removeWatchesRequest(serverPath, code, serverPath).catch(ignore);
+  ): Pick<SubmitOptions, "abandoned" | "finished"> {
+    if (watch === undefined) return {};
+    const registry = this.#session.watches;
+    const code = kind === "child" ? WATCH_TYPES.children.code : WATCH_TYPES.data.code;
+    return {
+      finished: registry.expect(kind, serverPath),
+      abandoned: (err) => {
+        if (err !== 0 && !(kind === "exist" && err === ErrorCode.NO_NODE)) return;
+        if (registry.wanted(kind, serverPath)) return;
+        this.#removeWatchesRequest(serverPath, code, serverPath).catch(ignore);
+      },
     };
   }
 
@@ -651,7 +686,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: this.#dropUnwantedWatch(watch, serverPath, "exist"),
+        ...this.#watchRegistration(watch, serverPath, "exist"),
       },
     );
   }
@@ -673,7 +708,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: this.#dropUnwantedWatch(watch, serverPath, "data"),
+        ...this.#watchRegistration(watch, serverPath, "data"),
       },
     );
   }
@@ -717,7 +752,7 @@ export class ZooKeeperClient implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        abandoned: this.#dropUnwantedWatch(watch, serverPath, "child"),
+        ...this.#watchRegistration(watch, serverPath, "child"),
       },
     );
   }
@@ -924,14 +959,27 @@ export class ZooKeeperClient implements AsyncDisposable {
     options: PersistentWatchOptions,
   ): Promise<void> {
     const kind: WatchKind = options.recursive ? "recursive" : "persistent";
+    const registry = this.#session.watches;
     return this.#session.submit(
       OpCode.addWatch,
       (w) => writeAddWatchRequest(w, { path: serverPath, mode: persistentMode(kind).mode }),
       (err) => {
         if (err !== 0 && err !== ErrorCode.NO_NODE) this.#fail(err, path);
-        this.#session.watches.add(kind, serverPath, listener);
+        registry.add(kind, serverPath, listener);
       },
-      { signal: options.signal, path },
+      {
+        signal: options.signal,
+        path,
+        finished: registry.expect(kind, serverPath),
+        // Given up after it was sent: the server set a persistent watch that
+        // would push events to nobody until the next reconnect.
+        abandoned: (err) => {
+          if ((err !== 0 && err !== ErrorCode.NO_NODE) || registry.wanted(kind, serverPath)) return;
+          if (this.#session.closed) return;
+          this.#sendRemoveWatches(serverPath, persistentMode(kind).type, serverPath)
+            .catch(ignore);
+        },
+      },
     );
   }
 
@@ -980,7 +1028,7 @@ export class ZooKeeperClient implements AsyncDisposable {
   async #removePersistent(listener: Watcher, serverPath: string, kind: WatchKind): Promise<void> {
     const registry = this.#session.watches;
     registry.remove(kind, serverPath, listener);
-    if (registry.count(kind, serverPath) > 0 || this.#session.closed) return;
+    if (registry.wanted(kind, serverPath) || this.#session.closed) return;
     await this.#sendRemoveWatches(serverPath, persistentMode(kind).type, serverPath)
       .catch((error) => {
         if (!(error instanceof NoWatcherError)) throw error;
@@ -1005,7 +1053,8 @@ export class ZooKeeperClient implements AsyncDisposable {
       let removed = 0;
       for (const k of kinds) removed += registry.remove(k, serverPath, options.watcher);
       if (removed === 0) throw new NoWatcherError(undefined, { path });
-      if (count() > 0 || options.local) return;
+      // Another watcher, or a read setting one right now, still needs the server's watch.
+      if (options.local || kinds.some((k) => registry.wanted(k, serverPath))) return;
     } else if (options.local) {
       if (count() === 0) throw new NoWatcherError(undefined, { path });
       for (const k of kinds) registry.remove(k, serverPath);

@@ -240,3 +240,24 @@ export class JuteWriter {
     }
   }
 }
+
+/**
+ * The bytes `v` takes as a jute `ustring` body (CESU-8, without the 4-byte
+ * length prefix): what {@linkcode JuteWriter.string} writes for it.
+ *
+ * @example
+ * ```ts
+ * import { juteStringLength } from "@zk/client/jute";
+ * juteStringLength("/a"); // 2
+ * juteStringLength("/é"); // 3
+ * ```
+ */
+export function juteStringLength(v: string): number {
+  let n = v.length;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x800) n += 2;
+    else if (c >= 0x80) n += 1;
+  }
+  return n;
+}

@@ -136,14 +136,20 @@ export class HostList {
 
   /**
    * The next address to try, and whether the list wrapped around (a full
-   * pass failed). Re-resolves names at the start of every pass.
+   * pass failed). Re-resolves names at the start of every pass. A new pass
+   * never starts with `avoid`, the address that just failed, when there is
+   * another: trying a dead server twice in a row costs a connect timeout.
    */
-  async next(): Promise<{ address: HostAddress; wrapped: boolean }> {
+  async next(avoid?: HostAddress): Promise<{ address: HostAddress; wrapped: boolean }> {
     let wrapped = false;
     if (this.#addresses.length === 0 || this.#index + 1 >= this.#addresses.length) {
       wrapped = this.#addresses.length > 0;
       await this.#rebuild();
       this.#index = -1;
+      const list = this.#addresses;
+      if (avoid !== undefined && list.length > 1 && sameAddress(list[0], avoid)) {
+        list.push(list.shift()!);
+      }
     }
     this.#index++;
     return { address: this.#addresses[this.#index], wrapped };
@@ -229,6 +235,10 @@ export class HostList {
     if (this.#randomize) shuffle(out);
     this.#addresses = out;
   }
+}
+
+function sameAddress(a: HostAddress, b: HostAddress): boolean {
+  return a.port === b.port && a.host.toLowerCase() === b.host.toLowerCase();
 }
 
 function hostKey({ host, port }: { host: string; port: number }): string {

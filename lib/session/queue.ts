@@ -33,6 +33,12 @@ export class Deque<T> {
     return item;
   }
 
+  /** The item `i` places from the front (0: the front), without removing it. */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this.#size) return undefined;
+    return this.#items[(this.#head + i) & (this.#items.length - 1)];
+  }
+
   /** Removes and returns every item, front first. */
   drain(): T[] {
     const out: T[] = [];

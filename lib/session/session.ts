@@ -14,6 +14,7 @@ import {
   ConnectionLossError,
   errorFromCode,
   MarshallingError,
+  RequestTimeoutError,
   RequestTooLargeError,
   SessionExpiredError,
   ZooKeeperError,
@@ -38,11 +39,17 @@ import type { EventType } from "../types.ts";
 import { KeeperState, State } from "../types.ts";
 import { type HostAddress, HostList } from "./hosts.ts";
 import { Deque } from "./queue.ts";
-import { batchWatchLists, WatchRegistry } from "./watches.ts";
+import {
+  batchWatchLists,
+  SET_WATCHES_MAX_BYTES,
+  SET_WATCHES_OVERHEAD,
+  WatchRegistry,
+} from "./watches.ts";
 import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
 import { sendFourLetterWord } from "./four_letter.ts";
 import type { RetryOptions } from "../retry.ts";
 import { abortable, sleep } from "../abort.ts";
+import { callListener } from "../events.ts";
 
 /** A console-like logger; every method is optional. */
 export interface Logger {
@@ -113,6 +120,10 @@ export interface SessionOptions {
   maxReplySize: number;
   /** Reconnect pacing. */
   reconnect: ReconnectOptions;
+  /** Fail a request in flight with no reply after this many ms (0: never). */
+  requestTimeout: number;
+  /** Fail a request that waited this many ms for a session to exist (0: never). */
+  sessionWaitTimeout: number;
   /** Maps server paths to client paths in watch events. */
   toClientPath: (serverPath: string) => string;
   /** Where to log. */
@@ -121,6 +132,21 @@ export interface SessionOptions {
 
 /** Decodes a reply: `err` is the reply header's code, `reader` is at the body. */
 export type ReplyDecoder<T> = (err: number, reader: JuteReader) => T;
+
+/** Options of {@linkcode Session.submit}. */
+export interface SubmitOptions {
+  /** Gives up waiting (the request may still reach the server if it was sent). */
+  signal?: AbortSignal;
+  /** The client's path, for errors. */
+  path?: string;
+  /** Runs when a reply arrives after the caller gave up, with its error code. */
+  abandoned?: (err: number) => void;
+  /**
+   * Runs once when the request can no longer be answered: its reply came,
+   * its connection dropped, or it never left the client.
+   */
+  finished?: () => void;
+}
 
 interface Request {
   xid: number;
@@ -137,6 +163,16 @@ interface Request {
   onAbort: (() => void) | undefined;
   /** Runs when the reply arrives after the caller gave up (to undo a server-side effect). */
   abandoned: ((err: number) => void) | undefined;
+  /**
+   * Runs once when the request can no longer reach the server or be answered:
+   * its reply arrived (before it is decoded), its connection dropped, or it
+   * was given up before it was sent.
+   */
+  finished: (() => void) | undefined;
+  /** When it was written (for `requestTimeout`), or when it began to wait for a session. */
+  since: number;
+  /** Whether it waits under `sessionWaitTimeout` (queued while no session existed). */
+  bounded: boolean;
 }
 
 /** Every request has this one shape, so the hot path stays monomorphic. */
@@ -148,6 +184,7 @@ function newRequest(
   reject: (error: unknown) => void,
   path?: string,
   abandoned?: (err: number) => void,
+  finished?: () => void,
 ): Request {
   return {
     xid: 0,
@@ -161,7 +198,18 @@ function newRequest(
     signal: undefined,
     onAbort: undefined,
     abandoned,
+    finished,
+    since: 0,
+    bounded: false,
   };
+}
+
+/** Calls a request's `finished` hook at most once. */
+function finish(request: Request): void {
+  const finished = request.finished;
+  if (finished === undefined) return;
+  request.finished = undefined;
+  finished();
 }
 
 /** Cancels both streams and closes the socket; every step tolerates a closed one. */
@@ -190,12 +238,36 @@ interface Connection {
   lastSend: number;
   lastRecv: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the tick timer was due: a tick far later than this means the event loop stalled. */
+  tickDue: number;
+  /** Silence is not judged before this time (set after a stall, while unread bytes are read). */
+  judgeFrom: number;
+  /** A link silent for this long is dead. */
   readTimeout: number;
+  /** An idle link is pinged this often. */
+  pingInterval: number;
   ended: Promise<void>;
   end: () => void;
 }
 
 const EARLY_FLUSH_BYTES = 32 * 1024;
+/** A tick this much later than due means the event loop was blocked. */
+const LATE_TICK_MS = 200;
+
+/**
+ * How the link to the server is watched, for a negotiated session timeout
+ * `sessionTimeout`. A link silent for `readTimeout` is taken for dead: a
+ * quarter of the session timeout, but never less than 2/3 of it or 2 s,
+ * whichever is smaller (the Java client waits 2/3 in every case, so a frozen
+ * server costs it most of the session). An idle link is pinged every
+ * `pingInterval`, a third of that, so a healthy link is never silent for
+ * more than one ping's round trip past it. A blocked event loop is told
+ * apart from a silent server (see `#tick`).
+ */
+export function linkTimings(sessionTimeout: number): { readTimeout: number; pingInterval: number } {
+  const readTimeout = Math.max(sessionTimeout / 4, Math.min((sessionTimeout * 2) / 3, 2000));
+  return { readTimeout, pingInterval: readTimeout / 3 };
+}
 const EMPTY_PASSWORD = new Uint8Array(16);
 const EVENT_TYPES: Record<number, EventType> = {
   1: "CREATED",
@@ -203,6 +275,33 @@ const EVENT_TYPES: Record<number, EventType> = {
   3: "CHANGED",
   4: "CHILD",
 };
+
+/**
+ * Why a server closes a connection before its ConnectResponse, most likely
+ * first. A TLS port closes on plain bytes without a word, which the Java
+ * client's users learn the hard way.
+ */
+function handshakeRefusalCauses(options: SessionOptions): string[] {
+  const causes: string[] = [];
+  if (!options.tls) causes.push("the port may expect TLS: pass the `tls` option");
+  if (!options.readOnly) causes.push("the server may be read-only: pass `readOnly: true`");
+  causes.push("the server may be behind the last zxid this client saw");
+  return causes;
+}
+
+/** Whether a frame is a watch event (xid -1), read without decoding it. */
+function isNotification(frame: Uint8Array): boolean {
+  return frame.length >= 4 && frame[0] === 0xff && frame[1] === 0xff && frame[2] === 0xff &&
+    frame[3] === 0xff;
+}
+
+/**
+ * Resolves once every continuation already queued has run: a macrotask
+ * boundary (a zero-delay timer runs only after the microtask queue drained).
+ */
+function afterMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /**
  * The session engine behind {@linkcode ZooKeeperClient}. Internal: its API
@@ -232,6 +331,12 @@ export class Session {
   #closing: Promise<void> | undefined;
   #terminalError: ZooKeeperError | undefined;
   #lostTimer: ReturnType<typeof setTimeout> | undefined;
+  #waitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** States not yet told to the listeners (a listener may cause the next one). */
+  readonly #stateQueue: State[] = [];
+  #telling = false;
+  /** The address of the last failed attempt, so the next pass does not start with it. */
+  #lastFailed: HostAddress | undefined;
   #lastError: unknown;
   #connectedWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
   #preferred: HostAddress | undefined;
@@ -348,14 +453,16 @@ export class Session {
     type: number,
     encode: ((w: JuteWriter) => void) | undefined,
     decode: ReplyDecoder<T>,
-    options: { signal?: AbortSignal; path?: string; abandoned?: (err: number) => void } = {},
+    options: SubmitOptions = {},
   ): Promise<T> {
-    if (this.#terminalError) return Promise.reject(this.#terminalError);
-    if (this.#closing) {
-      return Promise.reject(new ClientClosedError(undefined, { path: options.path }));
+    const refused = this.#terminalError ??
+      (this.#closing ? new ClientClosedError(undefined, { path: options.path }) : undefined) ??
+      (options.signal?.aborted ? options.signal.reason : undefined);
+    if (refused !== undefined) {
+      options.finished?.();
+      return Promise.reject(refused);
     }
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       const request = newRequest(
         type,
@@ -365,11 +472,14 @@ export class Session {
         reject,
         options.path,
         options.abandoned,
+        options.finished,
       );
       if (signal) {
         const onAbort = () => {
           if (request.done) return;
           request.done = true;
+          // Sent: its reply still comes (and `abandoned` runs); not sent: it never will.
+          if (request.xid === 0) finish(request);
           reject(signal.reason);
         };
         signal.addEventListener("abort", onAbort, { once: true });
@@ -381,12 +491,59 @@ export class Session {
         if (conn?.ready) this.#write(conn, request);
         else {
           this.#checkSize(request);
-          this.#waiting.push(request);
+          this.#enqueue(request);
         }
       } catch (error) {
         this.#settle(request, error, true);
       }
     });
+  }
+
+  /**
+   * Queues a request until a connection is ready. With no session to resume
+   * (before the first one, or after LOST) the wait is bounded by
+   * `sessionWaitTimeout`; with one, by the session itself (LOST fails it).
+   */
+  #enqueue(request: Request): void {
+    const bound = this.#options.sessionWaitTimeout;
+    if (bound > 0 && this.#sessionId === 0n) {
+      request.bounded = true;
+      request.since = performance.now();
+      if (this.#waitTimer === undefined) this.#armWaitTimer(bound);
+    }
+    this.#waiting.push(request);
+  }
+
+  #armWaitTimer(delay: number): void {
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      this.#expireWaiting();
+    }, Math.max(delay, 1));
+  }
+
+  /** Fails the requests that waited `sessionWaitTimeout` for a session; re-arms for the next. */
+  #expireWaiting(): void {
+    const bound = this.#options.sessionWaitTimeout;
+    const now = performance.now();
+    let request: Request | undefined;
+    while ((request = this.#waiting.at(0)) !== undefined) {
+      if (!request.done && (!request.bounded || request.since + bound > now)) break;
+      this.#waiting.shift();
+      this.#settle(
+        request,
+        new ConnectionLossError(
+          `no session within ${bound} ms (sessionWaitTimeout)`,
+          { path: request.path, cause: this.#lastError },
+        ),
+        true,
+      );
+    }
+    if (request?.bounded) this.#armWaitTimer(request.since + bound - now);
+  }
+
+  #clearWaitTimer(): void {
+    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
   }
 
   /** Adds a credential: sent now if connected (resolving on the server's answer) and on every reconnect. */
@@ -461,6 +618,7 @@ export class Session {
     if (this.#conn) this.#drop(this.#conn, closedError);
     this.#failWaiting(closedError);
     this.#clearLostTimer();
+    this.#clearWaitTimer();
     this.watches.notifyState(KeeperState.CLOSED, { dropOneShot: true, dropPersistent: true });
     this.#setState(KeeperState.CLOSED, State.LOST);
     this.#settleConnectedWaiters(closedError);
@@ -491,7 +649,9 @@ export class Session {
       try {
         const preferred = this.#preferred;
         this.#preferred = undefined;
-        ({ address } = preferred ? { address: preferred } : await this.#hosts.next());
+        ({ address } = preferred
+          ? { address: preferred }
+          : await this.#hosts.next(this.#lastFailed));
       } catch (error) {
         this.#lastError = error;
         failures++;
@@ -503,6 +663,7 @@ export class Session {
       } catch (error) {
         if (closeSignal.aborted) return;
         this.#lastError = error;
+        this.#lastFailed = address;
         this.#log("debug", `connect to ${address.host}:${address.port} failed`, error);
         if (error instanceof AuthFailedError) {
           this.#fail(error);
@@ -514,6 +675,7 @@ export class Session {
       if (conn === undefined) continue; // expired: a new session right away
       failures = 0;
       await conn.ended;
+      this.#lastFailed = address;
       if (!closeSignal.aborted) failures = 1; // a short random pause before the next attempt
     }
   }
@@ -522,15 +684,20 @@ export class Session {
    * kazoo's formula: the delay grows by `backoff` per failed attempt up to
    * `maxDelay`, times a random factor in [1 - maxJitter, 1 + maxJitter]. The
    * first attempt after a working connection dropped waits at most `delay`.
+   * While a session can still be resumed the delay is also capped at an
+   * eighth of its timeout, so a server that is back within the session is
+   * found before the session is lost (the Java client retries within 1 s).
    */
   #backoffDelay(failures: number): number {
     const r = this.#options.reconnect;
     const delay = r.delay ?? 100;
     const jitter = Math.min(Math.max(r.maxJitter ?? 0.4, 0), 1);
-    const base = Math.min(
-      delay * Math.pow(r.backoff ?? 2, Math.max(0, failures - 1)),
-      r.maxDelay ?? 5000,
-    );
+    let maxDelay = r.maxDelay ?? 5000;
+    if (this.#sessionId !== 0n) {
+      const timeout = this.#negotiatedTimeout || this.#options.sessionTimeout;
+      maxDelay = Math.min(maxDelay, timeout / 8);
+    }
+    const base = Math.min(delay * Math.pow(r.backoff ?? 2, Math.max(0, failures - 1)), maxDelay);
     const factor = 1 - jitter + Math.random() * 2 * jitter;
     return failures === 1 ? Math.random() * delay : base * factor;
   }
@@ -627,8 +794,8 @@ export class Session {
       const { value, done } = await reader.read();
       if (done) {
         throw new ConnectionLossError(
-          `${transport.remoteAddress} closed the connection during the handshake` +
-            (options.readOnly ? "" : " (it may be read-only, or behind our last zxid)"),
+          `${transport.remoteAddress} closed the connection during the handshake ` +
+            `(${handshakeRefusalCauses(options).join(", or ")})`,
         );
       }
       frames0 = value;
@@ -668,7 +835,10 @@ export class Session {
     this.#negotiatedTimeout = response.timeOut;
     this.#serverReadOnly = response.readOnly === true;
     if (!this.#serverReadOnly) this.#seenReadWrite = true;
-    this.#clearLostTimer();
+    // The clock towards LOST runs from the first disconnect until a
+    // connection is ready, whatever phase a connection dies in; only a
+    // different session stops the old one's clock.
+    if (newSession) this.#clearLostTimer();
 
     let end!: () => void;
     const ended = new Promise<void>((resolve) => end = resolve);
@@ -687,7 +857,9 @@ export class Session {
       lastSend: now,
       lastRecv: now,
       timer: undefined,
-      readTimeout: (response.timeOut * 2) / 3,
+      tickDue: now,
+      judgeFrom: now,
+      ...linkTimings(response.timeOut),
       ended,
       end,
     };
@@ -706,6 +878,9 @@ export class Session {
       return undefined;
     }
     conn.ready = true;
+    this.#clearLostTimer();
+    this.#clearWaitTimer();
+    this.#lastFailed = undefined;
     if (this.#serverReadOnly) this.#startProbing(conn, address);
     this.#log(
       "info",
@@ -745,7 +920,11 @@ export class Session {
     }
     // Re-register watches: SetWatches for plain lists (pre-3.6 servers), SetWatches2 otherwise.
     const lists = this.watches.lists();
-    for (const batch of batchWatchLists(lists)) {
+    const limit = Math.min(
+      SET_WATCHES_MAX_BYTES,
+      this.#options.maxPacketSize - SET_WATCHES_OVERHEAD,
+    );
+    for (const batch of batchWatchLists(lists, limit)) {
       const persistent = batch.persistent.length > 0 || batch.recursive.length > 0;
       const zxid = this.#lastZxid;
       const request = this.#internalRequest(
@@ -868,6 +1047,11 @@ export class Session {
     }
     request.xid = xid;
     conn.inflight.push(request);
+    if (this.#options.requestTimeout > 0) {
+      request.since = performance.now();
+      // A deadline sooner than the next tick moves the tick.
+      if (conn.inflight.length === 1) this.#rescheduleTick(conn);
+    }
     if (out.length >= EARLY_FLUSH_BYTES) this.#flush(conn);
     else this.#scheduleFlush(conn);
   }
@@ -900,23 +1084,54 @@ export class Session {
   // ---- timers -------------------------------------------------------------
 
   /**
-   * One timer per connection: it drops a connection silent for longer than
-   * the read timeout (2/3 of the session timeout), and pings after half of
-   * that without a write, so an idle but healthy connection is never silent.
+   * One timer per connection. It drops a connection silent for longer than
+   * the read timeout, pings one idle for a ping interval, and fails requests
+   * in flight past `requestTimeout` (the oldest is at the front: the server
+   * answers in order).
    */
   #scheduleTick(conn: Connection): void {
     const now = performance.now();
-    const readDeadline = conn.lastRecv + conn.readTimeout;
-    const pingAt = conn.lastSend + conn.readTimeout / 2;
-    const next = Math.max(Math.min(readDeadline, pingAt) - now, 1);
-    conn.timer = setTimeout(() => this.#tick(conn), next);
+    const readDeadline = Math.max(conn.lastRecv + conn.readTimeout, conn.judgeFrom);
+    const pingAt = conn.lastSend + conn.pingInterval;
+    let due = Math.min(readDeadline, pingAt);
+    const requestTimeout = this.#options.requestTimeout;
+    if (requestTimeout > 0) {
+      const oldest = this.#oldestUnanswered(conn);
+      if (oldest !== undefined) due = Math.min(due, oldest.since + requestTimeout);
+    }
+    conn.tickDue = Math.max(due, now + 1);
+    conn.timer = setTimeout(() => this.#tick(conn), conn.tickDue - now);
+  }
+
+  #rescheduleTick(conn: Connection): void {
+    if (conn.timer !== undefined) clearTimeout(conn.timer);
+    this.#scheduleTick(conn);
+  }
+
+  /** The oldest request in flight whose caller still waits. */
+  #oldestUnanswered(conn: Connection): Request | undefined {
+    for (let i = 0; i < conn.inflight.length; i++) {
+      const request = conn.inflight.at(i)!;
+      if (!request.done) return request;
+    }
+    return undefined;
   }
 
   #tick(conn: Connection): void {
     conn.timer = undefined;
     if (conn.closed) return;
     const now = performance.now();
-    if (now - conn.lastRecv >= conn.readTimeout) {
+    // Once per byte received, so that a loop that keeps lagging cannot keep a dead link.
+    if (now - conn.tickDue > LATE_TICK_MS && conn.judgeFrom <= conn.lastRecv) {
+      // The event loop was blocked (a slow callback): the server's bytes may
+      // be waiting unread in the socket, and timers run before they are
+      // read. Ping, and judge the link only after one more ping interval.
+      conn.judgeFrom = now + conn.pingInterval;
+      this.#sendPing(conn);
+      this.#scheduleTick(conn);
+      return;
+    }
+    if (now >= conn.judgeFrom && now - conn.lastRecv >= conn.readTimeout) {
       this.#drop(
         conn,
         new ConnectionLossError(
@@ -925,7 +1140,23 @@ export class Session {
       );
       return;
     }
-    if (now - conn.lastSend >= conn.readTimeout / 2) this.#sendPing(conn);
+    if (now - conn.lastSend >= conn.pingInterval) this.#sendPing(conn);
+    const requestTimeout = this.#options.requestTimeout;
+    if (requestTimeout > 0) {
+      let request: Request | undefined;
+      while ((request = this.#oldestUnanswered(conn)) && request.since + requestTimeout <= now) {
+        // Its reply, if it ever comes, is matched and dropped (or undone by `abandoned`).
+        this.#settle(
+          request,
+          new RequestTimeoutError(
+            `no reply from ${conn.transport.remoteAddress} within ${requestTimeout} ms ` +
+              "(requestTimeout); the request may still be applied",
+            { path: request.path },
+          ),
+          true,
+        );
+      }
+    }
     this.#scheduleTick(conn);
   }
 
@@ -1004,7 +1235,7 @@ export class Session {
 
   async #readLoop(conn: Connection, pending: Uint8Array[]): Promise<void> {
     try {
-      for (const frame of pending) this.#handleFrame(conn, frame);
+      await this.#handleFrames(conn, pending);
       while (!conn.closed) {
         const { value, done } = await conn.reader.read();
         if (done) {
@@ -1012,7 +1243,7 @@ export class Session {
         }
         if (conn.closed) return;
         conn.lastRecv = performance.now();
-        for (let i = 0; i < value.length; i++) this.#handleFrame(conn, value[i]);
+        await this.#handleFrames(conn, value);
       }
     } catch (error) {
       this.#drop(
@@ -1026,7 +1257,27 @@ export class Session {
     }
   }
 
-  #handleFrame(conn: Connection, frame: Uint8Array): void {
+  /**
+   * Handles the frames of one chunk in order. A watch event that follows a
+   * reply in the same chunk waits until the reply's continuations (the
+   * caller's code after its `await`) have run: ZooKeeper promises that a
+   * client sees replies and events in the order the server sent them.
+   */
+  async #handleFrames(conn: Connection, frames: Uint8Array[]): Promise<void> {
+    let replied = false;
+    for (let i = 0; i < frames.length && !conn.closed; i++) {
+      const frame = frames[i];
+      if (replied && isNotification(frame)) {
+        await afterMicrotasks();
+        if (conn.closed) return;
+        replied = false;
+      }
+      if (this.#handleFrame(conn, frame)) replied = true;
+    }
+  }
+
+  /** Handles one frame; returns whether it settled a caller's request. */
+  #handleFrame(conn: Connection, frame: Uint8Array): boolean {
     const r = new JuteReader(frame);
     const xid = r.int();
     const zxid = r.long();
@@ -1034,18 +1285,23 @@ export class Session {
     if (xid === Xid.NOTIFICATION) {
       const event = readWatcherEvent(r);
       const type = EVENT_TYPES[event.type];
-      if (type === undefined) return;
+      if (type === undefined) return false;
       this.watches.notify(type, event.path ?? "/", this.#keeperState, event.zxid ?? zxid);
-      return;
+      return false;
     }
-    if (xid === Xid.PING) return;
+    if (xid === Xid.PING) return false;
     if (xid === Xid.AUTH) {
       const waiter = conn.authWaiters.shift();
+      if (err === ErrorCode.AUTH_FAILED && conn.ready) {
+        // Final, and the server closes the connection next: fail now, before
+        // that close could look like a passing disconnect (SUSPENDED).
+        this.#fail(new AuthFailedError("the server rejected the credentials"));
+      }
       waiter?.(err);
       if (err === ErrorCode.AUTH_FAILED && !waiter) {
         throw new AuthFailedError("the server rejected the credentials");
       }
-      return;
+      return false;
     }
     const request = conn.inflight.shift();
     if (request === undefined || request.xid !== xid) {
@@ -1055,6 +1311,7 @@ export class Session {
       );
     }
     if (zxid > this.#lastZxid) this.#lastZxid = zxid;
+    finish(request);
     if (request.done) {
       if (request.abandoned) {
         try {
@@ -1063,7 +1320,7 @@ export class Session {
           this.#log("warn", "cleanup after an abandoned request failed", error);
         }
       }
-      return;
+      return false;
     }
     let value: unknown;
     try {
@@ -1072,12 +1329,14 @@ export class Session {
       this.#settle(request, error, true);
       // A body that does not decode breaks the protocol; a server error code does not.
       if (err === 0 && error instanceof MarshallingError) throw error;
-      return;
+      return true;
     }
     this.#settle(request, value, false);
+    return true;
   }
 
   #settle(request: Request, value: unknown, failed: boolean): void {
+    if (request.xid === 0) finish(request);
     if (request.done) return;
     request.done = true;
     if (request.signal) request.signal.removeEventListener("abort", request.onAbort!);
@@ -1106,14 +1365,22 @@ export class Session {
         `connection to ${conn.transport.remoteAddress} lost before the reply`,
         { cause: error },
       );
-    for (const request of conn.inflight.drain()) this.#settle(request, lossError, true);
+    for (const request of conn.inflight.drain()) {
+      finish(request);
+      this.#settle(request, lossError, true);
+    }
     for (const waiter of conn.authWaiters.drain()) waiter(ErrorCode.CONNECTION_LOSS);
     if (this.#conn === conn) this.#conn = undefined;
-    if (wasReady && this.#closeController.signal.aborted === false) {
-      this.#log("info", `disconnected from ${conn.transport.remoteAddress}`, error);
-      this.#setState(KeeperState.CONNECTING, State.SUSPENDED);
-      this.watches.notifyState(KeeperState.CONNECTING);
-      this.#startLostTimer();
+    // Closing, or a final failure: LOST follows, never a SUSPENDED blip or a clock.
+    const passing = !this.closed && !this.#closeController.signal.aborted;
+    if (passing) {
+      // Started before listeners run, so one that closes the client stops it.
+      if (this.#lostTimer === undefined) this.#startLostTimer();
+      if (wasReady) {
+        this.#log("info", `disconnected from ${conn.transport.remoteAddress}`, error);
+        this.#setState(KeeperState.CONNECTING, State.SUSPENDED);
+        this.watches.notifyState(KeeperState.CONNECTING);
+      }
     }
     conn.end();
   }
@@ -1124,7 +1391,7 @@ export class Session {
    */
   #startLostTimer(): void {
     this.#clearLostTimer();
-    if (this.#sessionId === 0n) return;
+    if (this.#sessionId === 0n || this.closed) return;
     const timeout = this.#negotiatedTimeout || this.#options.sessionTimeout;
     this.#lostTimer = setTimeout(() => {
       this.#lostTimer = undefined;
@@ -1143,6 +1410,12 @@ export class Session {
     this.#sessionId = 0n;
     this.#password = EMPTY_PASSWORD;
     this.#negotiatedTimeout = 0;
+    // A new session starts afresh, as a new Java handle and kazoo's _reset()
+    // do: with zxid 0 (a server with a shorter history, say one rebuilt
+    // without its data, refuses a client that has seen later zxids), and
+    // not yet having seen a read/write server (that flag is the session's).
+    this.#lastZxid = 0n;
+    this.#seenReadWrite = false;
     this.#failWaiting(error);
     this.watches.notifyState(KeeperState.EXPIRED_SESSION, { dropOneShot: true });
     this.#setState(KeeperState.EXPIRED_SESSION, State.LOST);
@@ -1153,6 +1426,7 @@ export class Session {
     if (this.#terminalError) return;
     this.#terminalError = error;
     this.#clearLostTimer();
+    this.#clearWaitTimer();
     this.#failWaiting(error);
     if (this.#conn) this.#drop(this.#conn, error);
     const keeperState = error instanceof AuthFailedError
@@ -1177,16 +1451,32 @@ export class Session {
     while ((request = this.#waiting.shift()) !== undefined) this.#settle(request, error, true);
   }
 
+  /**
+   * Moves to a state and tells the listeners, each in order of the
+   * transitions: a listener that causes the next transition (closing the
+   * client on SUSPENDED, say) does not make the others see them out of
+   * order. Listener errors and rejections are logged, never thrown.
+   */
   #setState(keeperState: KeeperState, state: State): void {
     this.#keeperState = keeperState;
     if (state === this.#state) return;
     this.#state = state;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(state);
-      } catch (error) {
-        this.#log("warn", "a state listener threw", error);
+    this.#stateQueue.push(state);
+    if (this.#telling) return;
+    this.#telling = true;
+    try {
+      let next: State | undefined;
+      while ((next = this.#stateQueue.shift()) !== undefined) {
+        for (const listener of [...this.#listeners]) {
+          callListener(
+            listener,
+            next,
+            (error) => this.#log("warn", "a state listener failed", error),
+          );
+        }
       }
+    } finally {
+      this.#telling = false;
     }
   }
 

@@ -8,6 +8,7 @@
  */
 
 import { callListener } from "../events.ts";
+import { juteStringLength } from "../jute/writer.ts";
 import type { EventType, KeeperState, WatchedEvent, Watcher } from "../types.ts";
 
 /** The kinds of watch the server keeps. */
@@ -29,6 +30,24 @@ export interface WatchLists {
 
 const KINDS: readonly WatchKind[] = ["data", "exist", "child", "persistent", "recursive"];
 
+/** The server's watch tables: data and exists watches share one. */
+type WatchTable = "data" | "child" | "persistent" | "recursive";
+
+const TABLE: Record<WatchKind, WatchTable> = {
+  data: "data",
+  exist: "data",
+  child: "child",
+  persistent: "persistent",
+  recursive: "recursive",
+};
+
+const TABLE_KINDS: Record<WatchTable, readonly WatchKind[]> = {
+  data: ["data", "exist"],
+  child: ["child"],
+  persistent: ["persistent"],
+  recursive: ["recursive"],
+};
+
 /** Maps a server path to the client's path (chroot stripped). */
 export type PathMapper = (serverPath: string) => string;
 
@@ -41,6 +60,13 @@ export class WatchRegistry {
   readonly #maps: Record<WatchKind, Map<string, Set<Watcher>>> = {
     data: new Map(),
     exist: new Map(),
+    child: new Map(),
+    persistent: new Map(),
+    recursive: new Map(),
+  };
+  /** Watch-setting requests sent and not yet answered, per server table and path. */
+  readonly #pending: Record<WatchTable, Map<string, number>> = {
+    data: new Map(),
     child: new Map(),
     persistent: new Map(),
     recursive: new Map(),
@@ -82,6 +108,38 @@ export class WatchRegistry {
   /** How many watchers of `kind` are registered at `serverPath`. */
   count(kind: WatchKind, serverPath: string): number {
     return this.#maps[kind].get(serverPath)?.size ?? 0;
+  }
+
+  /**
+   * Notes a watch-setting request for `serverPath` on its way to the
+   * server; returns the function to call once, when it is answered or can no
+   * longer be (connection lost, never sent). Until then the server may set
+   * that watch at any moment, so {@linkcode wanted} stays true.
+   */
+  expect(kind: WatchKind, serverPath: string): () => void {
+    const map = this.#pending[TABLE[kind]];
+    map.set(serverPath, (map.get(serverPath) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (map.get(serverPath) ?? 1) - 1;
+      if (n <= 0) map.delete(serverPath);
+      else map.set(serverPath, n);
+    };
+  }
+
+  /**
+   * True while this client needs the server's watch of `kind`'s table at
+   * `serverPath`: a local watcher holds it, or a request that sets it is in
+   * flight. Only when false may the server's watch be removed without
+   * taking it from under another caller.
+   */
+  wanted(kind: WatchKind, serverPath: string): boolean {
+    const table = TABLE[kind];
+    if ((this.#pending[table].get(serverPath) ?? 0) > 0) return true;
+    for (const k of TABLE_KINDS[table]) if (this.count(k, serverPath) > 0) return true;
+    return false;
   }
 
   /** The paths to re-register after a reconnect. */
@@ -180,11 +238,21 @@ export class WatchRegistry {
 }
 
 /**
- * Splits watch lists into `SetWatches2` batches whose summed path lengths
- * stay under `limit` characters (ZooKeeper's 128 KiB), so no packet passes
- * the server's buffer limit.
+ * The bytes a `SetWatches2` request takes besides its paths: the frame
+ * length, xid and opcode, the relative zxid and five vector counts.
  */
-export function batchWatchLists(lists: WatchLists, limit = 128 * 1024): WatchLists[] {
+export const SET_WATCHES_OVERHEAD = 4 + 4 + 4 + 8 + 5 * 4;
+
+/** ZooKeeper's own batch size for re-registered watches (`SET_WATCHES_MAX_LENGTH`). */
+export const SET_WATCHES_MAX_BYTES = 128 * 1024;
+
+/**
+ * Splits watch lists into `SetWatches2` batches whose encoded paths (4-byte
+ * length plus CESU-8 bytes each) stay within `limit` bytes, so that no
+ * request passes the client's `maxPacketSize` or the server's buffer.
+ * A single path longer than the limit still gets a batch of its own.
+ */
+export function batchWatchLists(lists: WatchLists, limit = SET_WATCHES_MAX_BYTES): WatchLists[] {
   const batches: WatchLists[] = [];
   const empty = (): WatchLists => ({
     data: [],
@@ -198,14 +266,15 @@ export function batchWatchLists(lists: WatchLists, limit = 128 * 1024): WatchLis
   let any = false;
   for (const kind of KINDS) {
     for (const path of lists[kind]) {
-      if (any && size + path.length > limit) {
+      const bytes = 4 + juteStringLength(path);
+      if (any && size + bytes > limit) {
         batches.push(current);
         current = empty();
         size = 0;
         any = false;
       }
       current[kind].push(path);
-      size += path.length;
+      size += bytes;
       any = true;
     }
   }
