@@ -24,9 +24,10 @@ Deno.test({
   name: "every recipe has a factory on the client",
   sanitizeOps: true,
   sanitizeResources: true,
-  fn() {
-    // Never started: factories only build objects.
-    const zk = new ZooKeeperClient({ hosts: "127.0.0.1:1" });
+  async fn() {
+    // Never started: factories only build objects (SetPartitioner starts
+    // joining at once; closing the client ends its wait for a session).
+    await using zk = new ZooKeeperClient({ hosts: "127.0.0.1:1" });
     assert.ok(zk.lock("/l", "me") instanceof Lock);
     assert.ok(zk.readLock("/rw") instanceof ReadLock);
     assert.ok(zk.writeLock("/rw") instanceof WriteLock);

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { connect, State, type WatchedEvent } from "../../mod.ts";
-import { ZooKeeperCluster } from "../../lib/testing/mod.ts";
+import { FaultyTransport, ZooKeeperCluster } from "../../lib/testing/mod.ts";
+import { OpCode } from "../../lib/jute/opcodes.ts";
 
 const decoder = new TextDecoder();
 
@@ -105,6 +106,79 @@ try {
       assert.ok(await unverified.exists("/b"), "verify: false connects and works");
     } finally {
       await unverified.close();
+    }
+  });
+  await step(
+    "LOST one session timeout after a drop, though the next connection dies while priming",
+    async () => {
+      const faults = new FaultyTransport();
+      const zk = await connect(cluster.connectionString(), {
+        transport: faults,
+        sessionTimeout: 4000,
+        auth: [{ scheme: "digest", credential: "alice:secret" }],
+      });
+      try {
+        const states: string[] = [];
+        zk.addListener((s) => states.push(s));
+        const next = faults.connections + 1;
+        faults.addRule((f) => {
+          if (f.connection !== next || f.direction !== "in" || f.index !== 1) return undefined;
+          faults.refuse(); // the ConnectResponse passes, the auth reply never comes
+          return "passThenCut";
+        });
+        faults.cutAll();
+        await waitFor(() => states.includes(State.LOST), zk.negotiatedTimeout + 5000, "LOST");
+        faults.accept();
+        await waitFor(() => zk.state === State.CONNECTED, 10_000, "a new session");
+      } finally {
+        await zk.close();
+      }
+    },
+  );
+
+  await step("a state listener that rejects is logged, not an unhandled rejection", async () => {
+    const faults = new FaultyTransport();
+    const warnings: unknown[] = [];
+    const zk = await connect(cluster.connectionString(), {
+      transport: faults,
+      logger: { warn: (...args: unknown[]) => void warnings.push(args) },
+    });
+    try {
+      zk.addListener(async () => {
+        await Promise.resolve();
+        throw new Error("listener boom");
+      });
+      faults.cutAll();
+      await waitFor(() => warnings.length >= 2 && zk.state === State.CONNECTED, 10_000, "logged");
+    } finally {
+      await zk.close();
+    }
+  });
+
+  await step("a watch event never overtakes the reply it followed on the wire", async () => {
+    const faults = new FaultyTransport();
+    const zk = await connect(cluster.connectionString({ chroot }), { transport: faults });
+    const writer = await connect(cluster.connectionString({ chroot }));
+    try {
+      const order: string[] = [];
+      let replied = false;
+      faults.addRule((f) => {
+        if (f.kind === "reply" && f.opCode === OpCode.getData) replied = true;
+        return undefined;
+      });
+      faults.coalesce(2); // the reply and the event after it arrive in one chunk
+      const reader = (async () => {
+        await zk.get("/b", { watch: () => void order.push("watcher") });
+        order.push("after await");
+      })();
+      await waitFor(() => replied, 5000, "the reply");
+      await writer.set("/b", "ordered");
+      await waitFor(() => order.length === 2, 5000, "the watch");
+      await reader;
+      assert.deepEqual(order, ["after await", "watcher"]);
+    } finally {
+      await zk.close();
+      await writer.close();
     }
   });
   console.log("bun: all passed");
