@@ -38,22 +38,27 @@ export class Wakeup {
 }
 
 /**
- * Forgets a one-shot watcher locally (no request) once a wait no longer
- * needs it: an unfired watcher stays in the client's table until its node
- * changes, which for a watch on a node that is gone may be never. A watcher
- * that already fired is fine.
+ * Forgets a one-shot watcher once a wait no longer needs it: an unfired
+ * watcher would stay in the client's table, and its watch on the server,
+ * until its node changes, which for a watch on a node that is gone may be
+ * never. The local entry goes at once; the server's watch goes in the
+ * background unless another watcher of this client needs it (or a read is
+ * setting it right now). A watcher that already fired is fine. Never
+ * waits for the server, so an abandoned wait returns at once even while
+ * the client is disconnected.
  */
-export async function forgetWatcher(
+export function forgetWatcher(
   zk: ZooKeeperClient,
   path: string,
   watcher: Watcher,
   type: "data" | "children",
 ): Promise<void> {
-  try {
-    await zk.removeWatches(path, { type, watcher, local: true });
-  } catch {
-    // Already fired or dropped with the session.
-  }
+  // removeWatches drops the local watcher before its first await.
+  zk.removeWatches(path, { type, watcher }).catch(() => {
+    // Already fired, dropped with the session, or the connection is down:
+    // the server forgets a connection's watches with it.
+  });
+  return Promise.resolve();
 }
 
 /**
