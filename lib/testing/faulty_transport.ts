@@ -86,6 +86,7 @@ export interface FaultyTransportOptions {
 
 /** Thrown by `connect` while the transport refuses connections. */
 export class ConnectionRefusedByFault extends Error {
+  /** The error's name. */
   override name = "ConnectionRefusedByFault";
 }
 
