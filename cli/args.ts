@@ -48,7 +48,9 @@ function setFlag(
 ): void {
   let value: FlagValue = true;
   if (spec.type !== "boolean") {
-    if (raw === undefined) throw new UsageError(`${shown} needs a value (${spec.value ?? "VALUE"})`);
+    if (raw === undefined) {
+      throw new UsageError(`${shown} needs a value (${spec.value ?? "VALUE"})`);
+    }
     if (spec.type === "number") {
       const number = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(number)) {

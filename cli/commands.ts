@@ -342,9 +342,15 @@ const SPECS: CommandSpec[] = [
     usage: "reconfig [--add SERVER...] [--remove ID...] [--members SERVER...] [--from-config N]",
     args: [0, 0],
     flags: [
-      { ...stringFlag("add", undefined, "SERVER", "server.N=host:quorum:election;client"), multiple: true },
+      {
+        ...stringFlag("add", undefined, "SERVER", "server.N=host:quorum:election;client"),
+        multiple: true,
+      },
       { ...stringFlag("remove", undefined, "ID", "server id to remove"), multiple: true },
-      { ...stringFlag("members", undefined, "SERVER", "the whole new member list"), multiple: true },
+      {
+        ...stringFlag("members", undefined, "SERVER", "the whole new member list"),
+        multiple: true,
+      },
       numberFlag("from-config", undefined, "N", "only if the config version is still N (hex ok)"),
     ],
     examples: ["reconfig --remove 3", "reconfig --add 'server.4=10.0.0.4:2888:3888;2181'"],

@@ -53,7 +53,9 @@ export function parseCommand(
   try {
     parsed = parseArgs(args, flags);
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`${spec.name}: ${error.message}`, spec.name);
+    if (error instanceof UsageError) {
+      throw new UsageError(`${spec.name}: ${error.message}`, spec.name);
+    }
     throw error;
   }
   if (parsed.flags.help === true) return parsed;
