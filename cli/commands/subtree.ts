@@ -25,7 +25,7 @@ import { flatten, readTree } from "../walk.ts";
 /** The `format` of a dump file. */
 export const DUMP_FORMAT = "zk-dump/1";
 
-/** How a node was created. */
+/** How a node was created (a dump only ever says persistent or ephemeral; see `nodeType`). */
 export type NodeType = "persistent" | "container" | "ttl" | "ephemeral";
 
 /** One node of a dump. */
@@ -50,16 +50,14 @@ export interface Dump {
   nodes: DumpNode[];
 }
 
-const CONTAINER_OWNER = 0x8000000000000000n;
-const TTL_MASK = 0xff_ffff_ffffn;
-
-/** ZooKeeper's EphemeralType: containers and TTL nodes are marked in `ephemeralOwner`. */
-function nodeType(owner: bigint): { type: NodeType; ttl?: number } {
-  const unsigned = BigInt.asUintN(64, owner);
-  if (unsigned === 0n) return { type: "persistent" };
-  if (unsigned === CONTAINER_OWNER) return { type: "container" };
-  if (unsigned >> 56n === 0xffn) return { type: "ttl", ttl: Number(unsigned & TTL_MASK) };
-  return { type: "ephemeral" };
+/**
+ * Servers report 0 as the `ephemeralOwner` of containers and TTL nodes
+ * (ZooKeeper's `DataNode.getClientEphemeralOwner`), so a dump can only tell
+ * ephemeral nodes from the rest; `load` still creates the kinds a dump
+ * file names.
+ */
+function nodeType(owner: bigint): NodeType {
+  return owner === 0n ? "persistent" : "ephemeral";
 }
 
 /**
@@ -81,7 +79,7 @@ export async function snapshot(
   const tree = await readTree(zk, root, { data: true, acl: true, signal });
   const nodes = [...flatten(tree)].map((node): DumpNode => ({
     path: relativeTo(root, node.path),
-    ...nodeType(node.stat?.ephemeralOwner ?? 0n),
+    type: nodeType(node.stat?.ephemeralOwner ?? 0n),
     acl: aclToJson(node.acl ?? []),
     ...encodeData(node.data ?? new Uint8Array()),
   }));
@@ -251,14 +249,11 @@ export async function mv(ctx: CommandContext): Promise<void> {
   const nodes = [...flatten(tree)];
   const transaction = zk.transaction();
   for (const node of nodes) {
-    const { type, ttl } = nodeType(node.stat?.ephemeralOwner ?? 0n);
-    if (type === "ephemeral") {
+    if (nodeType(node.stat?.ephemeralOwner ?? 0n) === "ephemeral") {
       throw new UsageError(`mv: ${node.path} is ephemeral: its session owns it`, "mv");
     }
     transaction.create(underRoot(target, relativeTo(source, node.path)), node.data ?? null, {
       acl: node.acl,
-      container: type === "container",
-      ttl,
     });
   }
   for (const node of nodes.reverse()) {
