@@ -138,9 +138,10 @@ export class ZkProcess implements AsyncDisposable {
     return code;
   }
 
+  /** Ends it as a user would (SIGTERM: zk stops what it runs, then exits). */
   async [Symbol.asyncDispose](): Promise<void> {
     try {
-      this.child.kill("SIGKILL");
+      this.child.kill("SIGTERM");
     } catch {
       // It has ended.
     }
