@@ -115,9 +115,7 @@ export async function restore(
 ): Promise<number> {
   const signal = options.signal;
   const nodes = dump.nodes.filter((node) => node.type !== "ephemeral");
-  // One session's requests are applied in order: a parent's create is sent
-  // before its children's, so all can be in flight at once.
-  await Promise.all(nodes.map(async (node) => {
+  const put = async (node: DumpNode) => {
     const path = underRoot(root, node.path);
     const data = decodeData(node);
     const acl = aclOf(node);
@@ -139,7 +137,13 @@ export async function restore(
       await zk.set(path, data, { signal });
       await zk.setACL(path, acl, { signal });
     }
-  }));
+  };
+  const [first, ...rest] = nodes;
+  // The root may need parents made first (a retry after NoNode); after it,
+  // one session's requests are applied in order, and a parent's create is
+  // sent before its children's, so all can be in flight at once.
+  if (first) await put(first);
+  await Promise.all(rest.map(put));
   return dump.nodes.length - nodes.length;
 }
 
