@@ -53,9 +53,7 @@ function spawnWithDeno(argv: readonly string[]): Spawned {
           // It has exited.
         }
       },
-      exited: child.status.then(({ code, signal }) =>
-        signal ? 128 + signalNumber(signal) : code
-      ),
+      exited: child.status.then(({ code, signal }) => signal ? 128 + signalNumber(signal) : code),
     };
   } catch (error) {
     process.stderr.write(`zk: cannot run ${argv[0]}: ${(error as Error).message}\n`);
