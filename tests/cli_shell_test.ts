@@ -57,7 +57,8 @@ Deno.test("the shell reports bad lines and goes on; exit ends it; status is the 
 });
 
 Deno.test({
-  name: "on a terminal: Tab completes commands and znode paths, Ctrl-C interrupts only the command",
+  name:
+    "on a terminal: Tab completes commands and znode paths, Ctrl-C interrupts only the command, history is kept",
   ignore: noPty !== undefined,
   async fn(t) {
     const hosts = await chrootedHosts(fixture, t);
@@ -78,16 +79,31 @@ Deno.test({
       { send: "\x03", expect: "zk /> " },
       { send: "cd service\r", expect: "zk /service> " },
       { send: "ls\r", expect: "cache\\r?\\nconfig" },
-      { send: "\x04" },
+      // Up-arrow recalls the last line.
+      { send: "\x1b[A", expect: "zk /service> .*ls" },
+      { send: "\x15\x04" },
     ];
-    const output = await new Deno.Command(PYTHON, {
-      args: [PTY, JSON.stringify(steps), Deno.execPath(), "run", "-A", CLI, "shell"],
-      env: { ZK_HOSTS: hosts, ZK_HISTORY: "/dev/null", NO_COLOR: "1" },
-      stdout: "piped",
-    }).output();
-    const report = JSON.parse(new TextDecoder().decode(output.stdout));
-    assert.ok(report.ok, `step ${JSON.stringify(report.failed)} failed; output:\n${report.output}`);
-    assert.equal(report.status, 0, report.output);
+    const history = await Deno.makeTempFile();
+    try {
+      // No command on a terminal opens the shell.
+      const output = await new Deno.Command(PYTHON, {
+        args: [PTY, JSON.stringify(steps), Deno.execPath(), "run", "-A", CLI],
+        env: { ZK_HOSTS: hosts, ZK_HISTORY: history, NO_COLOR: "1" },
+        stdout: "piped",
+      }).output();
+      const report = JSON.parse(new TextDecoder().decode(output.stdout));
+      assert.ok(
+        report.ok,
+        `step ${JSON.stringify(report.failed)} failed; output:\n${report.output}`,
+      );
+      assert.equal(report.status, 0, report.output);
+      assert.equal(
+        await Deno.readTextFile(history),
+        "watch /service\ncd service\nls\n",
+      );
+    } finally {
+      await Deno.remove(history);
+    }
   },
 });
 
