@@ -175,6 +175,56 @@ Deno.test("zk elect runs one leader at a time and passes on its exit code", asyn
   }
 });
 
+Deno.test({
+  name: "zk elect and kazoo's Election on the same path elect one leader at a time",
+  ignore: kazooMissing !== undefined,
+  async fn(t) {
+    const hosts = await chrootedHosts(fixture, t);
+    const file = await Deno.makeTempFile();
+    try {
+      const kazoo = new Deno.Command(PYTHON, {
+        args: [KAZOO_LOCKS, hosts, "election", "/election", "kazoo", "3", "100"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const ours = Promise.all(
+        Array.from(
+          { length: 3 },
+          (_, i) =>
+            zk(["elect", "--id", `zk-${i}`, "/election", "--", ...recorder(file)], { hosts }),
+        ),
+      );
+      const [kazooResult, runs] = await Promise.all([kazoo, ours]);
+      assert.equal(kazooResult.code, 0, new TextDecoder().decode(kazooResult.stderr));
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const kazooTerms = new TextDecoder().decode(kazooResult.stdout).trim().split("\n")
+        .map((line) => JSON.parse(line))
+        .filter((r) => r.event === "led")
+        .map((r): Interval => [r.enter, r.exit]);
+      assert.equal(kazooTerms.length, 3);
+      const ourTerms = readIntervals(file);
+      assert.equal(ourTerms.length, 3);
+      assertNoOverlap([...kazooTerms, ...ourTerms]);
+    } finally {
+      await Deno.remove(file);
+    }
+  },
+});
+
+Deno.test("a leader that loses its election node is stopped, and zk elect says why", async (t) => {
+  const hosts = await chrootedHosts(fixture, t);
+  const polite = "trap 'exit 9' TERM; echo leading; while :; do sleep 0.05; done";
+  await using run = new ZkProcess(["elect", "/e", "--", "sh", "-c", polite], { hosts });
+  await run.waitFor((line) => line === "leading");
+  const [node] = (await zk(["ls", "/e"], { hosts })).stdout.trim().split("\n");
+  assert.equal((await zk(["rm", `/e/${node}`], { hosts })).code, 0);
+  assert.equal(await run.status(), 9);
+  assert.ok(
+    run.errors.includes("zk elect: lost leadership of /e (NoNode)"),
+    run.errors.join("\n"),
+  );
+});
+
 Deno.test("zk counter and @zk/client's Counter share the value", async (t) => {
   const hosts = await chrootedHosts(fixture, t);
   assert.equal((await zk(["counter", "/c", "+5"], { hosts })).stdout, "5\n");
