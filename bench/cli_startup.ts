@@ -8,6 +8,7 @@
  */
 
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { buildCli } from "../tools/build_cli.ts";
 
 const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 const RUNS = Number(Deno.env.get("ZK_BENCH_RUNS") ?? 15);
@@ -63,15 +64,13 @@ try {
   }).output();
   if (!setup.success) throw new Error("could not create /bench");
   const variants: [string, string[]][] = [];
-  const build = await new Deno.Command("bun", {
-    args: ["build", "--compile", CLI, "--outfile", `${dir}/zk`],
-    stdout: "null",
-    stderr: "piped",
-  }).output().catch(() => undefined);
-  if (build?.success) variants.push(["bun build --compile", [`${dir}/zk`, "get", "/bench"]]);
-  else console.warn("bun build --compile failed or bun is missing: no binary to time");
+  const built = await buildCli(`${dir}/zk`).then(() => true, (error) => {
+    console.warn(`no binary to time: ${(error as Error).message}`);
+    return false;
+  });
+  if (built) variants.push(["bun build --compile", [`${dir}/zk`, "get", "/bench"]]);
   variants.push(["deno run", [Deno.execPath(), "run", "-A", CLI, "get", "/bench"]]);
-  if (build !== undefined) variants.push(["bun run", ["bun", "run", CLI, "get", "/bench"]]);
+  if (built) variants.push(["bun run", ["bun", "run", CLI, "get", "/bench"]]);
   const zkCli = ZKCLI_CANDIDATES.find(exists);
   if (zkCli) variants.push(["zkCli.sh", [zkCli, "-server", hosts, "get", "/bench"]]);
   else console.warn("zkCli.sh not found (set ZKCLI): not timed");

@@ -1,11 +1,12 @@
 /**
- * `bun build --compile` makes `zk` a single binary (offline: Bun carries its
+ * `deno task build:zk` (`bun build --compile`) makes `zk` a single binary (offline: Bun carries its
  * own runtime); the binary then reads a node from a real server. The build
  * goes to a temporary folder, removed afterwards.
  */
 import assert from "node:assert/strict";
 import { clusterFixture } from "../lib/testing/mod.ts";
-import { chrootedHosts, CLI, zk } from "./cli_helpers.ts";
+import { buildCli } from "../tools/build_cli.ts";
+import { chrootedHosts, zk } from "./cli_helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 
@@ -26,12 +27,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "zk-compile-" });
     try {
       const binary = `${dir}/zk`;
-      const build = await new Deno.Command("bun", {
-        args: ["build", "--compile", CLI, "--outfile", binary],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(build.success, new TextDecoder().decode(build.stderr));
+      await buildCli(binary);
       await zk(["create", "/config", "color=blue"], { hosts });
       const command = [binary];
       const got = await zk(["get", "/config"], { hosts, command });
