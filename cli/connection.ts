@@ -16,20 +16,46 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
+/**
+ * In a clone of the repository, tools/provision.ts sits next to the CLI:
+ * run it (it installs ZooKeeper as root on Debian or Ubuntu) and say
+ * whether it succeeded. A published CLI has no such file and never runs
+ * apt-get itself: `undefined` when there is no tool to run.
+ */
+async function provisionFromRepository(): Promise<boolean | undefined> {
+  const tool = new URL("../tools/provision.ts", import.meta.url);
+  if (tool.protocol !== "file:" || typeof Deno !== "object") return undefined;
+  try {
+    Deno.statSync(tool);
+  } catch {
+    return undefined;
+  }
+  writeErr("ZooKeeper not found: running tools/provision.ts");
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", tool.pathname],
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  return success;
+}
+
 async function startEmbedded(signal: AbortSignal): Promise<Embedded> {
   const { ZooKeeperCluster } = await import("../lib/testing/mod.ts");
+  const start = () => ZooKeeperCluster.start({ freePorts: true, signal, extendedTypes: true });
   let cluster;
   try {
-    cluster = await ZooKeeperCluster.start({ freePorts: true, signal, extendedTypes: true });
+    cluster = await start();
   } catch (error) {
-    if ((error as Error).name === "ConfigurationError") {
-      // The repository's tools/provision.ts installs it; a published CLI must not run apt-get.
-      throw new EmbeddedError(
-        `${(error as Error).message} (in a clone of @zk/client, ` +
-          "`deno run -A tools/provision.ts` installs it)",
-      );
+    if ((error as Error).name !== "ConfigurationError") throw error;
+    const provisioned = await provisionFromRepository();
+    if (provisioned === undefined) {
+      throw new EmbeddedError(`--embedded needs Java and ZooKeeper: ${(error as Error).message}`);
     }
-    throw error;
+    if (!provisioned) {
+      throw new EmbeddedError("--embedded needs Java and ZooKeeper: tools/provision.ts failed");
+    }
+    cluster = await start();
   }
   const hosts = cluster.connectionString();
   writeErr(`embedded ZooKeeper serving at ${hosts}`);

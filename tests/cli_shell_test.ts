@@ -119,3 +119,17 @@ Deno.test("--embedded starts a server for the run and stops it after", async () 
   const after = await zk(["--server", hosts, "--timeout", "1000", "ruok"]);
   assert.equal(after.code, 1);
 });
+
+Deno.test("--embedded without ZooKeeper runs tools/provision.ts, then fails in one line", async () => {
+  // A wrong ZOOKEEPER_PATH is the user's to fix: provision.ts reports it and installs nothing.
+  const result = await zk(["--embedded", "ruok"], {
+    env: { ZOOKEEPER_PATH: "/nonexistent/zookeeper" },
+  });
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(lines[0], "ZooKeeper not found: running tools/provision.ts");
+  assert.equal(
+    lines.at(-1),
+    "Embedded: --embedded needs Java and ZooKeeper: tools/provision.ts failed",
+  );
+});
