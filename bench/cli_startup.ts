@@ -76,18 +76,22 @@ try {
   else console.warn("zkCli.sh not found (set ZKCLI): not timed");
 
   const env = { ZK_HOSTS: hosts };
-  const results: { name: string; wall: number; cpu?: number }[] = [];
-  for (const [name, argv] of variants) {
+  for (const [, argv] of variants) {
     for (let i = 0; i < 2; i++) await timeRun(argv, env); // warm the page cache
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await timeRun(argv, env));
-    const cpus = runs.map((r) => r.cpu).filter((c): c is number => c !== undefined);
-    results.push({
-      name,
-      wall: median(runs.map((r) => r.wall)),
-      cpu: cpus.length > 0 ? median(cpus) : undefined,
-    });
   }
+  // Round-robin, so that a busy moment of the machine hits every variant alike.
+  const runs = variants.map(() => [] as { wall: number; cpu?: number }[]);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [v, [, argv]] of variants.entries()) runs[v].push(await timeRun(argv, env));
+  }
+  const results = variants.map(([name], v) => {
+    const cpus = runs[v].map((r) => r.cpu).filter((c): c is number => c !== undefined);
+    return {
+      name,
+      wall: median(runs[v].map((r) => r.wall)),
+      cpu: cpus.length > 0 ? median(cpus) : undefined,
+    };
+  });
   const fastest = Math.min(...results.map((r) => r.wall));
   const zkCliMs = results.find((r) => r.name === "zkCli.sh")?.wall;
   console.log(`zk get, start to exit, median of ${RUNS} runs (wall; CPU = user + system):`);

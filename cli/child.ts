@@ -7,9 +7,7 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import { constants } from "node:os";
-import process from "node:process";
+import { writeErr } from "./io.ts";
 
 /** How a program ended. */
 export interface ProgramExit {
@@ -28,9 +26,6 @@ interface Spawned {
   /** Resolves with the exit code (128 + N for signal N), 127 when it could not start. */
   readonly exited: Promise<number>;
 }
-
-const signalNumber = (name: string): number =>
-  (constants.signals as Record<string, number>)[name] ?? 0;
 
 /**
  * Deno's `node:child_process` reports any child it sent SIGTERM to as ended
@@ -53,22 +48,30 @@ function spawnWithDeno(argv: readonly string[]): Spawned {
           // It has exited.
         }
       },
-      exited: child.status.then(({ code, signal }) => signal ? 128 + signalNumber(signal) : code),
+      // Deno reports a child ended by signal N with code 128 + N, as shells do.
+      exited: child.status.then(({ code }) => code),
     };
   } catch (error) {
-    process.stderr.write(`zk: cannot run ${argv[0]}: ${(error as Error).message}\n`);
+    writeErr(`zk: cannot run ${argv[0]}: ${(error as Error).message}`);
     return { kill: () => {}, exited: Promise.resolve(127) };
   }
 }
 
-function spawnWithNode(argv: readonly string[]): Spawned {
+async function spawnWithNode(argv: readonly string[]): Promise<Spawned> {
+  const [{ spawn }, { constants }] = await Promise.all([
+    import("node:child_process"),
+    import("node:os"),
+  ]);
   const child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
   const exited = new Promise<number>((resolve) => {
     child.once("error", (error) => {
-      process.stderr.write(`zk: cannot run ${argv[0]}: ${error.message}\n`);
+      writeErr(`zk: cannot run ${argv[0]}: ${error.message}`);
       resolve(127);
     });
-    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal ?? "")));
+    child.once("exit", (code, signal) => {
+      const number = signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0;
+      resolve(code ?? 128 + number);
+    });
   });
   return { kill: (signal) => child.kill(signal), exited };
 }
@@ -88,7 +91,7 @@ export async function runProgram(
   stop: AbortSignal,
   graceMs: number,
 ): Promise<ProgramExit> {
-  const child = typeof Deno === "object" ? spawnWithDeno(argv) : spawnWithNode(argv);
+  const child = typeof Deno === "object" ? spawnWithDeno(argv) : await spawnWithNode(argv);
   let stopped = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {

@@ -14,13 +14,12 @@
  * @module
  */
 
-import process from "node:process";
 import { parseArgs } from "./args.ts";
 import { Connection } from "./connection.ts";
 import { UsageError } from "./errors.ts";
 import { findCommand, parseCommand, report, runCommand } from "./dispatch.ts";
 import { mainHelp } from "./help.ts";
-import { isTerminal, writeOut } from "./io.ts";
+import { exit, isTerminal, onInterrupt, programArgs, writeOut } from "./io.ts";
 import { COMMON_FLAGS, CONNECTION_FLAGS, connectionSettings } from "./options.ts";
 
 /**
@@ -36,12 +35,10 @@ import { COMMON_FLAGS, CONNECTION_FLAGS, connectionSettings } from "./options.ts
  */
 export async function main(args: readonly string[]): Promise<number> {
   const interrupt = new AbortController();
-  const onSignal = (signal: string) => {
-    if (interrupt.signal.aborted) process.exit(130);
+  const stopListening = onInterrupt((signal) => {
+    if (interrupt.signal.aborted) exit(130);
     interrupt.abort(new DOMException(`interrupted by ${signal}`, "AbortError"));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   let connection: Connection | undefined;
   try {
     const head = parseArgs(args, [...CONNECTION_FLAGS, ...COMMON_FLAGS], {
@@ -75,9 +72,8 @@ export async function main(args: readonly string[]): Promise<number> {
     } catch (error) {
       report(error, interrupt.signal);
     }
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+if (import.meta.main) exit(await main(programArgs()));

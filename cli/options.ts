@@ -6,10 +6,9 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import type { FlagSpec, FlagValue } from "./args.ts";
 import { UsageError } from "./errors.ts";
-import { env } from "./io.ts";
+import { env, readFileBytes } from "./io.ts";
 import type { ZooKeeperClientOptions } from "../lib/client.ts";
 
 /** Flags that say where and how to connect; they go before or after the command. */
@@ -115,7 +114,7 @@ export function connectionSettings(
 
 function readPem(flag: string, file: string): string {
   try {
-    return readFileSync(file, "utf8");
+    return new TextDecoder().decode(readFileBytes(file));
   } catch (error) {
     throw new UsageError(`--${flag}: cannot read ${file} (${(error as Error).message})`);
   }

@@ -6,11 +6,9 @@
  * @module
  */
 
-import { hostname } from "node:os";
-import process from "node:process";
 import type { CommandContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { writeErr, writeOut } from "../io.ts";
+import { hostName, processId, writeErr, writeOut } from "../io.ts";
 import { DEFAULT_GRACE, runProgram } from "../child.ts";
 import { Lock } from "../../recipes/lock.ts";
 import { Election } from "../../recipes/election.ts";
@@ -19,7 +17,7 @@ import { Queue } from "../../recipes/queue.ts";
 import { encodeData } from "../format.ts";
 
 function identifier(ctx: CommandContext): string {
-  return ctx.string("id") ?? `${hostname()}:${process.pid}`;
+  return ctx.string("id") ?? `${hostName()}:${processId()}`;
 }
 
 function grace(ctx: CommandContext): number {

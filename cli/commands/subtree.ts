@@ -5,7 +5,6 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import type { ZooKeeperClient } from "../../lib/client.ts";
 import type { ACL } from "../../lib/types.ts";
 import type { CommandContext } from "../context.ts";
@@ -18,7 +17,7 @@ import {
   type EncodedData,
   lettersToPerms,
 } from "../format.ts";
-import { readStdin, writeErr, writeOut } from "../io.ts";
+import { readFileBytes, readStdin, writeErr, writeOut } from "../io.ts";
 import { relativeTo, resolvePath, underRoot } from "../paths.ts";
 import { flatten, readTree } from "../walk.ts";
 
@@ -194,7 +193,7 @@ export async function load(ctx: CommandContext): Promise<void> {
   const file = ctx.args.positionals[0];
   let text: string;
   try {
-    text = file === "-" ? new TextDecoder().decode(await readStdin()) : readFileSync(file, "utf8");
+    text = new TextDecoder().decode(file === "-" ? await readStdin() : readFileBytes(file));
   } catch (error) {
     throw new UsageError(`load: cannot read ${file} (${(error as Error).message})`, "load");
   }

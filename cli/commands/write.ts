@@ -4,10 +4,9 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import type { CommandContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { readStdin } from "../io.ts";
+import { readFileBytes, readStdin } from "../io.ts";
 import { statToJson } from "../format.ts";
 import { resolvePath } from "../paths.ts";
 
@@ -21,7 +20,7 @@ async function dataArgument(ctx: CommandContext): Promise<Uint8Array | string | 
   if (file === "-") return await readStdin();
   if (file !== undefined) {
     try {
-      return readFileSync(file);
+      return readFileBytes(file);
     } catch (error) {
       throw new UsageError(`${ctx.command}: cannot read ${file} (${(error as Error).message})`);
     }
