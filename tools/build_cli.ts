@@ -12,7 +12,15 @@ import process from "node:process";
 
 const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 
-/** The `bun` arguments that build the CLI into `outfile`. */
+/**
+ * The `bun` arguments that build the CLI into `outfile`.
+ *
+ * @example
+ * ```ts
+ * import { bunBuildArgs } from "./build_cli.ts";
+ * console.log(["bun", ...bunBuildArgs("dist/zk")].join(" "));
+ * ```
+ */
 export function bunBuildArgs(outfile: string): string[] {
   return [
     "build",
@@ -26,7 +34,15 @@ export function bunBuildArgs(outfile: string): string[] {
   ];
 }
 
-/** Builds the binary at `outfile`; rejects with bun's output when it fails. */
+/**
+ * Builds the binary at `outfile`; rejects with bun's output when it fails.
+ *
+ * @example
+ * ```ts
+ * import { buildCli } from "./build_cli.ts";
+ * await buildCli("/tmp/zk");
+ * ```
+ */
 export async function buildCli(outfile: string): Promise<void> {
   const { success, stdout, stderr } = await new Deno.Command("bun", {
     args: bunBuildArgs(outfile),
