@@ -1,7 +1,7 @@
 /**
- * Makes sure the tests can start ZooKeeper: `deno run -A lib/testing/provision.ts`
- * (run by `deno task test`). If ZooKeeper is found it says where and exits 0.
- * If not, and this is Debian or Ubuntu as root with apt-get, it installs the
+ * Makes sure the tests and the demo can start ZooKeeper: `deno run -A tools/provision.ts`
+ * (run first by `deno task test` and `deno task demo`, so that either works first on a fresh
+ * machine). If ZooKeeper is found it says where and exits 0. If not, and this is Debian or Ubuntu as root with apt-get, it installs the
  * `zookeeper` package; otherwise it prints what to do and exits 1.
  *
  * @module
@@ -10,9 +10,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
-import { ConfigurationError } from "../errors.ts";
-import { findZooKeeper, type ZooKeeperInstallation } from "./find.ts";
-import { env } from "./util.ts";
+import { ConfigurationError } from "../lib/errors.ts";
+import { findZooKeeper, type ZooKeeperInstallation } from "../lib/testing/find.ts";
+import { env } from "../lib/testing/util.ts";
 
 function report(found: ZooKeeperInstallation): void {
   console.log(`ZooKeeper: ${found.source}\nJava: ${found.java}`);
