@@ -17,7 +17,7 @@ import { Deque } from "./session/queue.ts";
  *
  * @example
  * ```ts
- * import { EventQueue } from "@zk/client";
+ * import { EventQueue } from "./events.ts";
  * const q = new EventQueue<number>();
  * q.push(1); q.push(2); q.stop();
  * for await (const n of q) console.log(n); // 1, 2

@@ -22,8 +22,6 @@
 
 import { AuthFailedError } from "../errors.ts";
 import { md5 } from "./md5.ts";
-import { encodeHex } from "./hex.ts";
-import { encodeBase64 } from "./base64.ts";
 
 /** Options of a {@linkcode DigestMd5Client}. */
 export interface DigestMd5Options {
@@ -193,11 +191,10 @@ export class DigestMd5Client {
       encode(`:${nonce}:${this.#cnonce}`),
       this.#authzid === undefined ? new Uint8Array(0) : encode(`:${this.#authzid}`),
     );
-    const ha1 = encodeHex(md5(a1));
+    const ha1 = md5(a1).toHex();
     const kd = (a2: string): string =>
-      encodeHex(md5(encode(
-        `${ha1}:${nonce}:${nc}:${this.#cnonce}:${qop}:${encodeHex(md5(encode(a2)))}`,
-      )));
+      md5(encode(`${ha1}:${nonce}:${nc}:${this.#cnonce}:${qop}:${md5(encode(a2)).toHex()}`))
+        .toHex();
     const response = kd(`AUTHENTICATE:${this.#digestUri}`);
     this.#expectedRspauth = kd(`:${this.#digestUri}`);
 
@@ -369,5 +366,5 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 function randomNonce(): string {
-  return encodeBase64(crypto.getRandomValues(new Uint8Array(16))).replace(/=+$/, "");
+  return crypto.getRandomValues(new Uint8Array(16)).toBase64({ omitPadding: true });
 }
