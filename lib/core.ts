@@ -438,8 +438,14 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    * ```ts
    * for await (const state of zk.states({ signal })) console.log(state);
    * ```
+   *
+   * @example Ended with the scope
+   * ```ts
+   * await using states = zk.states();
+   * const { value } = await states.next(); // the next transition
+   * ```
    */
-  states(options: CallOptions = {}): AsyncIterableIterator<State> {
+  states(options: CallOptions = {}): AsyncIterableIterator<State> & AsyncDisposable {
     const signal = options.signal;
     const listener = (state: State) => {
       queue.push(state);
@@ -986,8 +992,17 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *   console.log(event.type, event.path);
    * }
    * ```
+   *
+   * @example Ended, and its server watch removed, with the scope
+   * ```ts
+   * await using events = zk.watch("/app/config");
+   * const { value } = await events.next(); // the next change
+   * ```
    */
-  watch(path: string, options: PersistentWatchOptions = {}): AsyncIterableIterator<WatchedEvent> {
+  watch(
+    path: string,
+    options: PersistentWatchOptions = {},
+  ): AsyncIterableIterator<WatchedEvent> & AsyncDisposable {
     const serverPath = this.#server(path);
     const signal = options.signal;
     const kind: WatchKind = options.recursive ? "recursive" : "persistent";

@@ -115,21 +115,7 @@ export interface Stat {
   pzxid: bigint;
 }
 
-/** An ACL identity: a scheme (`world`, `digest`, `ip`, `auth`, `sasl`, `x509`) and an id. */
-export interface Id {
-  /** The authentication scheme. */
-  scheme: string;
-  /** The identity within the scheme. */
-  id: string;
-}
-
-/** One ACL entry: a permission bit mask granted to an identity. */
-export interface ACL {
-  /** Bits of {@linkcode Perms}. */
-  perms: number;
-  /** Who gets them. */
-  id: Id;
-}
+export type { ACL, Id } from "./jute/records.ts";
 
 /** The options every call takes. */
 export interface CallOptions {
