@@ -23,7 +23,6 @@ export {
   type ReadOp,
   type ReadResult,
   type WatchOptions,
-  type WatchType,
   ZooKeeperClientCore,
   type ZooKeeperClientCoreOptions,
   type ZooKeeperClientOptions,

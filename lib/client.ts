@@ -43,7 +43,6 @@ export type {
   ReadOp,
   ReadResult,
   WatchOptions,
-  WatchType,
   ZooKeeperClientOptions,
 } from "./core.ts";
 

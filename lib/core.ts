@@ -14,20 +14,17 @@ import {
   ConfigurationError,
   ConnectionLossError,
   errorFromCode,
-  MarshallingError,
   NodeExistsError,
   NoNodeError,
-  NoWatcherError,
   ZooKeeperError,
 } from "./errors.ts";
 import { ErrorCode } from "./jute/error_codes.ts";
-import { AddWatchMode, OpCode, WatcherType as WireWatcherType } from "./jute/opcodes.ts";
+import { OpCode } from "./jute/opcodes.ts";
 import type { JuteReader } from "./jute/reader.ts";
 import type { JuteWriter } from "./jute/writer.ts";
 import {
   readACL,
   readClientInfo,
-  writeAddWatchRequest,
   writeCheckWatchesRequest,
   writeCreateRequest,
   writeCreateTTLRequest,
@@ -39,7 +36,6 @@ import {
   writeGetDataRequest,
   writeGetEphemeralsRequest,
   writeReconfigRequest,
-  writeRemoveWatchesRequest,
   writeSetACLRequest,
   writeSetDataRequest,
   writeSyncRequest,
@@ -57,9 +53,8 @@ import {
   type ReconnectOptions,
   type SaslOptions,
   Session,
-  type SubmitOptions,
 } from "./session/session.ts";
-import type { WatchKind } from "./session/watches.ts";
+import { watchType } from "./session/watch_sync.ts";
 import type { TlsOptions, Transport } from "./transport/types.ts";
 import {
   type ACL,
@@ -69,6 +64,7 @@ import {
   State,
   type WatchedEvent,
   type Watcher,
+  type WatchType,
 } from "./types.ts";
 import { checkVersion, createMode, toBytes, Transaction } from "./transaction.ts";
 import { publicStat, readPublicStat } from "./stat.ts";
@@ -176,9 +172,6 @@ export interface PersistentWatchOptions extends CallOptions {
   recursive?: boolean;
 }
 
-/** Which watches {@linkcode ZooKeeperClientCore.removeWatches} removes. */
-export type WatchType = "data" | "children" | "any" | "persistent" | "persistentRecursive";
-
 /** One read of {@linkcode ZooKeeperClientCore.multiRead}. */
 export type ReadOp = { op: "get"; path: string } | { op: "getChildren"; path: string };
 
@@ -194,34 +187,7 @@ export interface ClientIdentity {
 }
 
 const EMPTY = new Uint8Array(0);
-// 3.6+ adds the persistent kinds to WatcherType.
-const WatcherType = { ...WireWatcherType, Persistent: 4, PersistentRecursive: 5 } as const;
 const decoder = new TextDecoder();
-
-/** Per {@linkcode WatchType}: the local watch kinds it covers and the server's `WatcherType`. */
-const WATCH_TYPES: Readonly<Record<WatchType, { kinds: readonly WatchKind[]; code: number }>> = {
-  data: { kinds: ["data", "exist"], code: WatcherType.Data },
-  children: { kinds: ["child"], code: WatcherType.Children },
-  any: { kinds: ["data", "exist", "child", "persistent", "recursive"], code: WatcherType.Any },
-  persistent: { kinds: ["persistent"], code: WatcherType.Persistent },
-  persistentRecursive: { kinds: ["recursive"], code: WatcherType.PersistentRecursive },
-};
-
-function watchType(type: WatchType): { kinds: readonly WatchKind[]; code: number } {
-  if (!Object.hasOwn(WATCH_TYPES, type)) throw new BadArgumentsError(`unknown watch type ${type}`);
-  return WATCH_TYPES[type];
-}
-
-const PERSISTENT = { mode: AddWatchMode.PERSISTENT, type: WatcherType.Persistent } as const;
-const RECURSIVE = {
-  mode: AddWatchMode.PERSISTENT_RECURSIVE,
-  type: WatcherType.PersistentRecursive,
-} as const;
-
-/** What a persistent watch of `kind` is called in `addWatch` and `removeWatches`. */
-function persistentMode(kind: WatchKind): { mode: number; type: number } {
-  return kind === "recursive" ? RECURSIVE : PERSISTENT;
-}
 
 const ignore = (): void => {};
 
@@ -277,7 +243,6 @@ export class ZooKeeperClientCore implements AsyncDisposable {
   readonly #tls: TlsOptions | undefined;
   readonly #startTimeout: number;
   #hosts: { host: string; port: number }[];
-  #anyRemovesPersistent = false;
 
   /** Checks the options; nothing is connected until `start()`. */
   constructor(options: ZooKeeperClientCoreOptions) {
@@ -543,32 +508,6 @@ export class ZooKeeperClientCore implements AsyncDisposable {
     }, { signal, path });
   }
 
-  /**
-   * The bookkeeping of a watch-setting read: the registry counts it as in
-   * flight until it is answered (so nobody removes the server's watch from
-   * under it), and if its caller gave up after it was sent and the server
-   * set the watch anyway, the watch is taken off again, unless another
-   * watcher of this client needs it. `kind` is what the read would register;
-   * only `exists` sets a watch on a missing node.
-   */
-  #watchRegistration(
-    watch: Watcher | undefined,
-    serverPath: string,
-    kind: "data" | "exist" | "child",
-  ): Pick<SubmitOptions, "abandoned" | "finished"> {
-    if (watch === undefined) return {};
-    const registry = this.#session.watches;
-    const code = kind === "child" ? WATCH_TYPES.children.code : WATCH_TYPES.data.code;
-    return {
-      finished: registry.expect(kind, serverPath),
-      abandoned: (err) => {
-        if (err !== 0 && !(kind === "exist" && err === ErrorCode.NO_NODE)) return;
-        if (registry.wanted(kind, serverPath)) return;
-        this.#removeWatchesRequest(serverPath, code, serverPath).catch(ignore);
-      },
-    };
-  }
-
   // ---- CRUD ---------------------------------------------------------------
 
   /**
@@ -684,7 +623,7 @@ export class ZooKeeperClientCore implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        ...this.#watchRegistration(watch, serverPath, "exist"),
+        ...this.#session.watchSync.forRead(watch, serverPath, "exist"),
       },
     );
   }
@@ -706,7 +645,7 @@ export class ZooKeeperClientCore implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        ...this.#watchRegistration(watch, serverPath, "data"),
+        ...this.#session.watchSync.forRead(watch, serverPath, "data"),
       },
     );
   }
@@ -750,7 +689,7 @@ export class ZooKeeperClientCore implements AsyncDisposable {
       {
         signal: options.signal,
         path,
-        ...this.#watchRegistration(watch, serverPath, "child"),
+        ...this.#session.watchSync.forRead(watch, serverPath, "child"),
       },
     );
   }
@@ -947,37 +886,13 @@ export class ZooKeeperClientCore implements AsyncDisposable {
     listener: Watcher,
     options: PersistentWatchOptions = {},
   ): Promise<void> {
-    return this.#addWatch(path, this.#server(path), listener, options);
-  }
-
-  #addWatch(
-    path: string,
-    serverPath: string,
-    listener: Watcher,
-    options: PersistentWatchOptions,
-  ): Promise<void> {
-    const kind: WatchKind = options.recursive ? "recursive" : "persistent";
-    const registry = this.#session.watches;
-    return this.#session.submit(
-      OpCode.addWatch,
-      (w) => writeAddWatchRequest(w, { path: serverPath, mode: persistentMode(kind).mode }),
-      (err) => {
-        if (err !== 0 && err !== ErrorCode.NO_NODE) this.#fail(err, path);
-        registry.add(kind, serverPath, listener);
-      },
-      {
-        signal: options.signal,
-        path,
-        finished: registry.expect(kind, serverPath),
-        // Given up after it was sent: the server set a persistent watch that
-        // would push events to nobody until the next reconnect.
-        abandoned: (err) => {
-          if ((err !== 0 && err !== ErrorCode.NO_NODE) || registry.wanted(kind, serverPath)) return;
-          if (this.#session.closed) return;
-          this.#sendRemoveWatches(serverPath, persistentMode(kind).type, serverPath)
-            .catch(ignore);
-        },
-      },
+    const kind = options.recursive ? "recursive" : "persistent";
+    await this.#session.watchSync.addPersistent(
+      this.#server(path),
+      path,
+      kind,
+      listener,
+      options.signal,
     );
   }
 
@@ -1005,7 +920,8 @@ export class ZooKeeperClientCore implements AsyncDisposable {
   ): AsyncIterableIterator<WatchedEvent> & AsyncDisposable {
     const serverPath = this.#server(path);
     const signal = options.signal;
-    const kind: WatchKind = options.recursive ? "recursive" : "persistent";
+    const kind = options.recursive ? "recursive" : "persistent";
+    const sync = this.#session.watchSync;
     const listener: Watcher = (event) => {
       queue.push(event);
       if (event.type === "NONE" && event.state === "CLOSED") queue.stop();
@@ -1015,31 +931,21 @@ export class ZooKeeperClientCore implements AsyncDisposable {
     const queue = new EventQueue<WatchedEvent>(() => {
       signal?.removeEventListener("abort", onAbort);
       if (!added) return;
-      this.#removePersistent(listener, serverPath, kind).catch(ignore);
+      sync.releasePersistent(serverPath, kind, listener).catch(ignore);
     });
     if (signal?.aborted) {
       queue.stop();
       return queue;
     }
     signal?.addEventListener("abort", onAbort, { once: true });
-    this.#addWatch(path, serverPath, listener, options).then(
+    sync.addPersistent(serverPath, path, kind, listener, signal).then(
       () => {
         added = true;
-        if (queue.stopped) this.#removePersistent(listener, serverPath, kind).catch(ignore);
+        if (queue.stopped) sync.releasePersistent(serverPath, kind, listener).catch(ignore);
       },
       (error) => queue.stop(signal?.aborted ? undefined : error),
     );
     return queue;
-  }
-
-  async #removePersistent(listener: Watcher, serverPath: string, kind: WatchKind): Promise<void> {
-    const registry = this.#session.watches;
-    registry.remove(kind, serverPath, listener);
-    if (registry.wanted(kind, serverPath) || this.#session.closed) return;
-    await this.#sendRemoveWatches(serverPath, persistentMode(kind).type, serverPath)
-      .catch((error) => {
-        if (!(error instanceof NoWatcherError)) throw error;
-      });
   }
 
   /**
@@ -1052,99 +958,7 @@ export class ZooKeeperClientCore implements AsyncDisposable {
     path: string,
     options: CallOptions & { type?: WatchType; watcher?: Watcher; local?: boolean } = {},
   ): Promise<void> {
-    const serverPath = this.#server(path);
-    const { kinds, code } = watchType(options.type ?? "any");
-    const registry = this.#session.watches;
-    const count = () => kinds.reduce((n, k) => n + registry.count(k, serverPath), 0);
-    if (options.watcher !== undefined) {
-      let removed = 0;
-      for (const k of kinds) removed += registry.remove(k, serverPath, options.watcher);
-      if (removed === 0) throw new NoWatcherError(undefined, { path });
-      // Another watcher, or a read setting one right now, still needs the server's watch.
-      if (options.local || kinds.some((k) => registry.wanted(k, serverPath))) return;
-    } else if (options.local) {
-      if (count() === 0) throw new NoWatcherError(undefined, { path });
-      for (const k of kinds) registry.remove(k, serverPath);
-      return;
-    }
-    await this.#sendRemoveWatches(serverPath, code, path, options.signal);
-    if (options.watcher === undefined) { for (const k of kinds) registry.remove(k, serverPath); }
-  }
-
-  async #sendRemoveWatches(
-    serverPath: string,
-    type: number,
-    path: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const persistentType = type === WatcherType.Persistent ||
-      type === WatcherType.PersistentRecursive;
-    if (!persistentType || !this.#anyRemovesPersistent) {
-      try {
-        return await this.#removeWatchesRequest(serverPath, type, path, signal);
-      } catch (error) {
-        // Servers before 3.9 know only Children, Data and Any.
-        if (!persistentType || !(error instanceof MarshallingError)) throw error;
-        this.#anyRemovesPersistent = true;
-      }
-    }
-    await this.#removeWatchesRequest(serverPath, WatcherType.Any, path, signal);
-    await this.#rearm(
-      serverPath,
-      type === WatcherType.Persistent ? "persistent" : "recursive",
-      signal,
-    );
-  }
-
-  /**
-   * After a `WatcherType.Any` removal (the only way to drop a persistent
-   * watch before 3.9) the server forgot every watch on the path: set again
-   * the ones this client still holds.
-   */
-  async #rearm(serverPath: string, removed: WatchKind, signal?: AbortSignal): Promise<void> {
-    const registry = this.#session.watches;
-    const pending: Promise<unknown>[] = [];
-    const other: WatchKind = removed === "persistent" ? "recursive" : "persistent";
-    if (registry.count(other, serverPath) > 0) {
-      pending.push(this.#session.submit(
-        OpCode.addWatch,
-        (w) => writeAddWatchRequest(w, { path: serverPath, mode: persistentMode(other).mode }),
-        ignore,
-        { signal },
-      ));
-    }
-    if (registry.count("data", serverPath) + registry.count("exist", serverPath) > 0) {
-      pending.push(this.#session.submit(
-        OpCode.exists,
-        (w) => writeExistsRequest(w, { path: serverPath, watch: true }),
-        ignore,
-        { signal },
-      ));
-    }
-    if (registry.count("child", serverPath) > 0) {
-      pending.push(this.#session.submit(
-        OpCode.getChildren,
-        (w) => writeGetChildrenRequest(w, { path: serverPath, watch: true }),
-        ignore,
-        { signal },
-      ));
-    }
-    await Promise.all(pending);
-  }
-
-  #removeWatchesRequest(
-    serverPath: string,
-    type: number,
-    path: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    return this.#request(
-      OpCode.removeWatches,
-      (w) => writeRemoveWatchesRequest(w, { path: serverPath, type }),
-      path,
-      signal,
-      ignore,
-    );
+    await this.#session.watchSync.remove(this.#server(path), path, options);
   }
 
   /**

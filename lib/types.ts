@@ -117,6 +117,9 @@ export interface Stat {
 
 export type { ACL, Id } from "./jute/records.ts";
 
+/** Which watches `removeWatches` removes. */
+export type WatchType = "data" | "children" | "any" | "persistent" | "persistentRecursive";
+
 /** The options every call takes. */
 export interface CallOptions {
   /** Aborting rejects the call with `signal.reason`. */

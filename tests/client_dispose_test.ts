@@ -3,7 +3,7 @@
  * `await using`, and the watch's server side goes with them.
  */
 import assert from "node:assert/strict";
-import { NoWatcherError, State } from "../mod.ts";
+import { NoWatcherError, type State } from "../mod.ts";
 import { clusterFixture } from "../lib/testing/mod.ts";
 import { eventually } from "./helpers.ts";
 
