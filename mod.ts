@@ -12,9 +12,9 @@
  */
 export * from "./lib/errors.ts";
 export * from "./lib/types.ts";
+export { connect, ZooKeeperClient } from "./lib/client.ts";
 export {
   type ClientIdentity,
-  connect,
   type CreateOptions,
   type Data,
   type GetChildrenOptions,
@@ -23,10 +23,10 @@ export {
   type ReadOp,
   type ReadResult,
   type WatchOptions,
-  type WatchType,
-  ZooKeeperClient,
+  ZooKeeperClientCore,
+  type ZooKeeperClientCoreOptions,
   type ZooKeeperClientOptions,
-} from "./lib/client.ts";
+} from "./lib/core.ts";
 export {
   Transaction,
   type TransactionCreateOptions,
@@ -50,8 +50,7 @@ export {
   type RetryOptions,
   RetryPolicy,
 } from "./lib/retry.ts";
-export { EventQueue } from "./lib/events.ts";
-export { basename, Chroot, dirname, joinPath, validatePath } from "./lib/paths.ts";
+export { basename, dirname, joinPath, validatePath } from "./lib/paths.ts";
 export {
   type ConnectionString,
   DEFAULT_PORT,
@@ -61,9 +60,7 @@ export {
 export type { Logger, ReconnectOptions, SaslOptions } from "./lib/session/session.ts";
 export { sendFourLetterWord } from "./lib/session/four_letter.ts";
 export {
-  bunTransport,
   defaultTransport,
-  denoTransport,
   type TlsOptions,
   type Transport,
   type TransportConnection,

@@ -23,7 +23,7 @@ import {
   readGetChildrenResponse,
   readGetDataResponse,
   readStat,
-  type Stat,
+  type StatRecord,
   writeCreateRequest,
   writeGetChildrenResponse,
   writeGetDataResponse,
@@ -42,7 +42,7 @@ const data32 = new Uint8Array(32).map((_, i) => i);
 const data32Buffer = Buffer.from(data32);
 const createPath = "/app/services/web/instances/node-";
 
-const stat: Stat = {
+const stat: StatRecord = {
   czxid: 0x1000000a5n,
   mzxid: 0x1000000f3n,
   ctime: 1_717_171_717_171n,

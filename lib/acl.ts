@@ -16,7 +16,6 @@
 import { InvalidACLError } from "./errors.ts";
 import type { ACL } from "./types.ts";
 import { sha1 } from "./auth/sha1.ts";
-import { encodeBase64 } from "./auth/base64.ts";
 
 /**
  * ZooKeeper's permission bits. An ACL entry's `perms` is a bitwise OR of them.
@@ -167,7 +166,7 @@ export function makeDigestCredential(user: string, password: string): string {
     );
   }
   const digest = sha1(encoder.encode(`${user}:${password}`));
-  return `${user}:${encodeBase64(digest)}`;
+  return `${user}:${digest.toBase64()}`;
 }
 
 /**

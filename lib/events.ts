@@ -17,13 +17,13 @@ import { Deque } from "./session/queue.ts";
  *
  * @example
  * ```ts
- * import { EventQueue } from "@zk/client";
+ * import { EventQueue } from "./events.ts";
  * const q = new EventQueue<number>();
  * q.push(1); q.push(2); q.stop();
  * for await (const n of q) console.log(n); // 1, 2
  * ```
  */
-export class EventQueue<T> implements AsyncIterableIterator<T> {
+export class EventQueue<T> implements AsyncIterableIterator<T>, AsyncDisposable {
   #items = new Deque<T>();
   #waiter: ((result: IteratorResult<T>) => void) | undefined;
   #failWaiter: ((error: unknown) => void) | undefined;
@@ -112,6 +112,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     this.stop();
     this.#error = undefined;
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** `await using events = ...`: stops the queue at the end of the scope, like `break`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
   }
 
   /** Returns itself: the queue has a single consumer. */

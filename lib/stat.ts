@@ -6,7 +6,7 @@
  */
 
 import type { JuteReader } from "./jute/reader.ts";
-import type { Stat as WireStat } from "./jute/records.ts";
+import type { StatRecord as WireStat } from "./jute/records.ts";
 import type { Stat } from "./types.ts";
 
 /** Reads a wire Stat straight into the public shape, without an intermediate object. */

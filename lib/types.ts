@@ -115,21 +115,10 @@ export interface Stat {
   pzxid: bigint;
 }
 
-/** An ACL identity: a scheme (`world`, `digest`, `ip`, `auth`, `sasl`, `x509`) and an id. */
-export interface Id {
-  /** The authentication scheme. */
-  scheme: string;
-  /** The identity within the scheme. */
-  id: string;
-}
+export type { ACL, Id } from "./jute/records.ts";
 
-/** One ACL entry: a permission bit mask granted to an identity. */
-export interface ACL {
-  /** Bits of {@linkcode Perms}. */
-  perms: number;
-  /** Who gets them. */
-  id: Id;
-}
+/** Which watches `removeWatches` removes. */
+export type WatchType = "data" | "children" | "any" | "persistent" | "persistentRecursive";
 
 /** The options every call takes. */
 export interface CallOptions {

@@ -2,12 +2,11 @@
  * Byte helpers shared by the tests: hex in both directions and UTF-8 text.
  * No client code here, so codec tests can use it without loading the client.
  */
-import { encodeHex } from "../lib/auth/hex.ts";
 
 const decoder = new TextDecoder();
 
 /** `bytes` as lower-case hex, two digits per byte. */
-export const toHex: (bytes: Uint8Array) => string = encodeHex;
+export const toHex = (bytes: Uint8Array): string => bytes.toHex();
 
 /** The bytes of `hex` (pairs of lower-case digits); throws on anything else. */
 export function fromHex(hex: string): Uint8Array {

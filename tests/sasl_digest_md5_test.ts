@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { DigestMd5Client, type DigestMd5Options } from "../lib/auth/sasl_digest_md5.ts";
 import { md5 } from "../lib/auth/md5.ts";
-import { encodeHex } from "../lib/auth/hex.ts";
 import { AuthFailedError } from "../lib/errors.ts";
 import { text } from "./bytes.ts";
 
@@ -28,8 +27,8 @@ function expectedResponse(
   const h = (s: Uint8Array) => md5(s);
   const inner = h(bytes(`${a.user}:${a.realm}:${a.password}`));
   const a1 = new Uint8Array([...inner, ...bytes(`:${a.nonce}:${a.cnonce}`)]);
-  const ha2 = encodeHex(h(bytes(`${a2Prefix}:${digestUri}`)));
-  return encodeHex(h(bytes(`${encodeHex(h(a1))}:${a.nonce}:00000001:${a.cnonce}:auth:${ha2}`)));
+  const ha2 = h(bytes(`${a2Prefix}:${digestUri}`)).toHex();
+  return h(bytes(`${h(a1).toHex()}:${a.nonce}:00000001:${a.cnonce}:auth:${ha2}`)).toHex();
 }
 
 Deno.test("reproduces RFC 2831's example exchange (chris/secret)", () => {

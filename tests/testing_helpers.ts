@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEMP_PREFIX } from "../lib/testing/cleanup.ts";
-import { sleep } from "../lib/testing/util.ts";
+import { sleep } from "../lib/abort.ts";
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function portOpen(port: number): Promise<boolean> {

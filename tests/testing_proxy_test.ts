@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { FaultProxy, RawSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { sleep } from "../lib/testing/util.ts";
+import { sleep } from "../lib/abort.ts";
 import { eventually } from "./testing_helpers.ts";
 
 /** An echo server that also counts the connections it saw closed. */

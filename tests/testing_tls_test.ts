@@ -42,7 +42,7 @@ Deno.test("the TLS port serves a client that trusts the CA and shows the client 
   );
   assert.equal(
     await fourLetterWord(member.host, member.securePort!, "ruok", {
-      tls: { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey },
+      tls: { caCerts: [tls.caCert], cert: tls.clientCert, key: tls.clientKey },
     }),
     "imok",
   );
@@ -89,7 +89,7 @@ Deno.test("a server certificate made for other host names fails host name checks
   // to "none", so no client certificate is needed.
   assert.equal(
     await fourLetterWord("127.0.0.1", port, "ruok", {
-      tls: { ca: tls.caCert, servername: "zk.invalid" },
+      tls: { caCerts: [tls.caCert], hostname: "zk.invalid" },
     }),
     "imok",
   );

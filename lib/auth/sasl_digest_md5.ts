@@ -22,8 +22,7 @@
 
 import { AuthFailedError } from "../errors.ts";
 import { md5 } from "./md5.ts";
-import { encodeHex } from "./hex.ts";
-import { encodeBase64 } from "./base64.ts";
+import { concat } from "../bytes.ts";
 
 /** Options of a {@linkcode DigestMd5Client}. */
 export interface DigestMd5Options {
@@ -181,23 +180,24 @@ export class DigestMd5Client {
     const encode = utf8 ? encodeUtf8 : encodeLatin1;
     // RFC 2831 2.1.2.1: with charset=utf-8, each of user, realm and password is
     // hashed in ISO 8859-1 when it fits and in UTF-8 otherwise (Java does the same).
-    const credentials = md5(concat(
-      userString(this.#username, utf8),
-      COLON,
-      userString(realm, utf8),
-      COLON,
-      userString(this.#password, utf8),
-    ));
-    const a1 = concat(
+    const credentials = md5(
+      concat([
+        userString(this.#username, utf8),
+        COLON,
+        userString(realm, utf8),
+        COLON,
+        userString(this.#password, utf8),
+      ]),
+    );
+    const a1 = concat([
       credentials,
       encode(`:${nonce}:${this.#cnonce}`),
       this.#authzid === undefined ? new Uint8Array(0) : encode(`:${this.#authzid}`),
-    );
-    const ha1 = encodeHex(md5(a1));
+    ]);
+    const ha1 = md5(a1).toHex();
     const kd = (a2: string): string =>
-      encodeHex(md5(encode(
-        `${ha1}:${nonce}:${nc}:${this.#cnonce}:${qop}:${encodeHex(md5(encode(a2)))}`,
-      )));
+      md5(encode(`${ha1}:${nonce}:${nc}:${this.#cnonce}:${qop}:${md5(encode(a2)).toHex()}`))
+        .toHex();
     const response = kd(`AUTHENTICATE:${this.#digestUri}`);
     this.#expectedRspauth = kd(`:${this.#digestUri}`);
 
@@ -351,16 +351,6 @@ function userString(s: string, utf8: boolean): Uint8Array {
   return encodeLatin1(s);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -369,5 +359,5 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 function randomNonce(): string {
-  return encodeBase64(crypto.getRandomValues(new Uint8Array(16))).replace(/=+$/, "");
+  return crypto.getRandomValues(new Uint8Array(16)).toBase64({ omitPadding: true });
 }

@@ -26,7 +26,7 @@ import {
   readSetDataRequest,
   readStat,
   type SetDataRequest,
-  type Stat,
+  type StatRecord,
   writeCheckVersionRequest,
   writeCreateRequest,
   writeCreateTTLRequest,
@@ -79,11 +79,11 @@ export type MultiOp =
  */
 export type MultiResult =
   | { type: typeof OpCode.create; path: string }
-  | { type: typeof OpCode.create2; path: string; stat: Stat }
+  | { type: typeof OpCode.create2; path: string; stat: StatRecord }
   | { type: typeof OpCode.delete }
-  | { type: typeof OpCode.setData; stat: Stat }
+  | { type: typeof OpCode.setData; stat: StatRecord }
   | { type: typeof OpCode.check }
-  | { type: typeof OpCode.getData; data: Uint8Array | null; stat: Stat }
+  | { type: typeof OpCode.getData; data: Uint8Array | null; stat: StatRecord }
   | { type: typeof OpCode.getChildren; children: string[] }
   | { type: typeof OpCode.error; err: number };
 

@@ -97,7 +97,7 @@ export function readACL(r: JuteReader): ACL {
 /**
  * A node's metadata as the server sends it. Every `long` is a `bigint`, times included (ms since the epoch).
  */
-export interface Stat {
+export interface StatRecord {
   /** The zxid of the change that created the node. */
   czxid: bigint;
   /** The zxid of the change that last modified the node's data. */
@@ -122,8 +122,8 @@ export interface Stat {
   pzxid: bigint;
 }
 
-/** Writes a {@linkcode Stat}. */
-export function writeStat(w: JuteWriter, v: Stat): void {
+/** Writes a {@linkcode StatRecord}. */
+export function writeStat(w: JuteWriter, v: StatRecord): void {
   w.long(v.czxid);
   w.long(v.mzxid);
   w.long(v.ctime);
@@ -137,8 +137,8 @@ export function writeStat(w: JuteWriter, v: Stat): void {
   w.long(v.pzxid);
 }
 
-/** Reads a {@linkcode Stat}. */
-export function readStat(r: JuteReader): Stat {
+/** Reads a {@linkcode StatRecord}. */
+export function readStat(r: JuteReader): StatRecord {
   return {
     czxid: r.long(),
     mzxid: r.long(),
@@ -155,7 +155,7 @@ export function readStat(r: JuteReader): Stat {
 }
 
 /**
- * A node's metadata as the server stores it (snapshots and transaction logs): a {@linkcode Stat} without `dataLength` and `numChildren`.
+ * A node's metadata as the server stores it (snapshots and transaction logs): a {@linkcode StatRecord} without `dataLength` and `numChildren`.
  */
 export interface StatPersisted {
   /** The zxid of the change that created the node. */
@@ -567,7 +567,7 @@ export interface Create2Response {
   /** The created path (sequence number included). */
   path: string;
   /** The new node's metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode Create2Response}. */
@@ -637,7 +637,7 @@ export function readExistsRequest(r: JuteReader): ExistsRequest {
  */
 export interface ExistsResponse {
   /** The node's metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode ExistsResponse}. */
@@ -683,7 +683,7 @@ export interface GetDataResponse {
   /** The node's data (null if it was created with null data). */
   data: Uint8Array | null;
   /** The node's metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode GetDataResponse}. */
@@ -733,7 +733,7 @@ export function readSetDataRequest(r: JuteReader): SetDataRequest {
  */
 export interface SetDataResponse {
   /** The node's new metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode SetDataResponse}. */
@@ -775,7 +775,7 @@ export interface GetACLResponse {
   /** The node's ACL. */
   acl: ACL[];
   /** The node's metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode GetACLResponse}. */
@@ -825,7 +825,7 @@ export function readSetACLRequest(r: JuteReader): SetACLRequest {
  */
 export interface SetACLResponse {
   /** The node's new metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode SetACLResponse}. */
@@ -915,7 +915,7 @@ export interface GetChildren2Response {
   /** The children's names (not paths). */
   children: string[];
   /** The node's metadata. */
-  stat: Stat;
+  stat: StatRecord;
 }
 
 /** Writes a {@linkcode GetChildren2Response}. */

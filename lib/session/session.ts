@@ -45,6 +45,7 @@ import {
   SET_WATCHES_OVERHEAD,
   WatchRegistry,
 } from "./watches.ts";
+import { WatchSync } from "./watch_sync.ts";
 import { DigestMd5Client } from "../auth/sasl_digest_md5.ts";
 import { sendFourLetterWord } from "./four_letter.ts";
 import type { RetryOptions } from "../retry.ts";
@@ -311,6 +312,8 @@ export class Session {
   readonly #options: SessionOptions;
   readonly #hosts: HostList;
   readonly watches: WatchRegistry;
+  /** The server side of the watches: removal, and requests given up after they left. */
+  readonly watchSync: WatchSync;
   readonly #listeners = new Set<(state: State) => void>();
   readonly #waiting = new Deque<Request>();
   readonly #closeController = new AbortController();
@@ -358,6 +361,11 @@ export class Session {
     this.watches = new WatchRegistry(
       options.toClientPath,
       (e) => this.#log("warn", "a watcher threw", e),
+    );
+    this.watchSync = new WatchSync(
+      this.watches,
+      (type, encode, decode, options) => this.submit(type, encode, decode, options),
+      () => this.closed,
     );
   }
 

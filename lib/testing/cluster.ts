@@ -24,7 +24,8 @@ import {
 } from "./four_letter_word.ts";
 import { assertPortsFree, freePorts } from "./ports.ts";
 import { makeTlsMaterial, type ServerTlsFiles, type TlsMaterial } from "./tls.ts";
-import { deadline, env, sleep, tail } from "./util.ts";
+import { sleep } from "../abort.ts";
+import { deadline, env, tail } from "./util.ts";
 
 /** TLS settings of a cluster; see {@linkcode ZooKeeperClusterOptions.tls}. */
 export interface ClusterTlsOptions {

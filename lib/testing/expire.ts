@@ -7,7 +7,8 @@
 import { ConfigurationError, ConnectionLossError } from "../errors.ts";
 import type { ZooKeeperCluster } from "./cluster.ts";
 import { closeSessionById } from "./raw_session.ts";
-import { deadline, sleep } from "./util.ts";
+import { sleep } from "../abort.ts";
+import { deadline } from "./util.ts";
 
 /**
  * What {@linkcode expireSession} needs from a client: its session's id and

@@ -13,7 +13,7 @@
  */
 
 import { defaultTransport } from "../transport/mod.ts";
-import { concat } from "./util.ts";
+import { concat } from "../bytes.ts";
 import type {
   Transport,
   TransportConnection,

@@ -9,7 +9,8 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { ConnectionLossError, errorFromCode, SessionExpiredError } from "../errors.ts";
-import { concat, deadline, parseAddress } from "./util.ts";
+import { concat } from "../bytes.ts";
+import { deadline, parseAddress } from "./util.ts";
 
 /** Request opcodes the raw session uses (ZooDefs.OpCode). */
 const Op = {

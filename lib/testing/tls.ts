@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { concat } from "./util.ts";
+import { concat } from "../bytes.ts";
 
 /** What a TLS-enabled cluster hands to clients (all PEM text). */
 export interface TlsMaterial {

@@ -1,7 +1,6 @@
 /**
  * Small helpers shared by the harness: deadlines that combine a caller's
- * signal with a timeout, an abortable sleep, byte concatenation, and
- * environment access that works under Deno and Bun.
+ * signal with a timeout, and environment access that works under Deno and Bun.
  *
  * @module
  */
@@ -36,33 +35,6 @@ export function deadline(ms: number, what: string, signal?: AbortSignal): Deadli
       signal?.removeEventListener("abort", onAbort);
     },
   };
-}
-
-/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** The bytes of `parts`, one after another, in a new array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** An environment variable, or `undefined` when unset or empty. */

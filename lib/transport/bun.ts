@@ -55,7 +55,8 @@ function bunGlobal(): BunGlobal {
  *
  * @example
  * ```ts
- * import { connect, bunTransport } from "@zk/client";
+ * import { connect } from "@zk/client";
+ * import { bunTransport } from "./bun.ts";
  * const zk = await connect("127.0.0.1:2181", { transport: bunTransport });
  * ```
  */

@@ -15,7 +15,8 @@ import { connectError, formatAddress, lookupAll } from "./resolve.ts";
  *
  * @example
  * ```ts
- * import { connect, denoTransport } from "@zk/client";
+ * import { connect } from "@zk/client";
+ * import { denoTransport } from "./deno.ts";
  * const zk = await connect("127.0.0.1:2181", { transport: denoTransport });
  * ```
  */
