@@ -8,7 +8,6 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,6 +22,15 @@ import {
   type ServerMode,
 } from "./four_letter_word.ts";
 import { assertPortsFree, freePorts } from "./ports.ts";
+import {
+  HOST,
+  jaasConfig,
+  jvmArgs,
+  loggingFiles,
+  type MemberPorts,
+  serverLine,
+  zooCfg,
+} from "./member_config.ts";
 import { makeTlsMaterial, type ServerTlsFiles, type TlsMaterial } from "./tls.ts";
 import { sleep } from "../abort.ts";
 import { deadline, env, tail } from "./util.ts";
@@ -139,29 +147,10 @@ export interface WaitOptions {
   timeout?: number;
 }
 
-const MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
-const HOST = "127.0.0.1";
-/** Lean JVMs: tests start many and none needs much. */
-const JVM_FLAGS = [
-  "-Xmx256m",
-  "-XX:+UseSerialGC",
-  "-XX:TieredStopAtLevel=1",
-  "-Xshare:auto",
-  "-XX:-UsePerfData",
-  "-Djava.awt.headless=true",
-  "-Dfile.encoding=UTF-8",
-];
 /** Runs java with stdout and stderr appended to a file, keeping java's pid. */
 const LAUNCHER = 'out="$1"; shift; exec "$@" >>"$out" 2>&1';
 
-interface MemberSetup {
-  id: number;
-  index: number;
-  role: "participant" | "observer";
-  clientPort: number;
-  quorumPort: number;
-  electionPort: number;
-  securePort?: number;
+interface MemberSetup extends MemberPorts {
   dir: string;
   java: string;
   args: string[];
@@ -450,19 +439,35 @@ function tlsFiles(java: string, hostnames: string[]): Promise<ServerTlsFiles> {
 }
 
 /**
- * Computes ZooKeeper's digest for `"user:password"`: `user:base64(sha1(user:password))`.
- *
- * @example
- * ```ts
- * import { digest } from "@zk/client/testing";
- * digest("super:secret"); // "super:..."
- * ```
+ * Four ports per member (client, quorum, election, TLS): free ones from the
+ * OS with `freePorts`, else from `portOffset` (member i at offset + 10·i),
+ * checked to be free so a clash is a clear error, not a hung start.
  */
-export function digest(userAndPassword: string): string {
-  const colon = userAndPassword.indexOf(":");
-  if (colon < 0) throw new ConfigurationError(`expected "user:password", got ${userAndPassword}`);
-  const hash = createHash("sha1").update(userAndPassword, "utf8").digest("base64");
-  return `${userAndPassword.slice(0, colon)}:${hash}`;
+async function allocatePorts(
+  options: ZooKeeperClusterOptions,
+  total: number,
+  quorum: boolean,
+  tls: boolean,
+): Promise<number[]> {
+  if (options.freePorts) return await freePorts(total * 4);
+  const offset = options.portOffset ?? defaultPortOffset();
+  if (offset + 10 * (total - 1) + 3 > 65535) {
+    throw new ConfigurationError(`portOffset ${offset} leaves no room for ${total} members`);
+  }
+  const ports: number[] = [];
+  const wanted: { port: number; what: string }[] = [];
+  for (let i = 0; i < total; i++) {
+    const base = offset + 10 * i;
+    ports.push(base, base + 1, base + 2, base + 3);
+    wanted.push({ port: base, what: `member ${i + 1} client port` });
+    if (quorum) {
+      wanted.push({ port: base + 1, what: `member ${i + 1} quorum port` });
+      wanted.push({ port: base + 2, what: `member ${i + 1} election port` });
+    }
+    if (tls) wanted.push({ port: base + 3, what: `member ${i + 1} TLS port` });
+  }
+  await assertPortsFree(wanted);
+  return ports;
 }
 
 function defaultPortOffset(): number {
@@ -473,10 +478,6 @@ function defaultPortOffset(): number {
     throw new ConfigurationError(`ZOOKEEPER_PORT_OFFSET=${text} is not a port number`);
   }
   return offset;
-}
-
-function xml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
 /**
@@ -551,28 +552,7 @@ export class ZooKeeperCluster implements AsyncDisposable {
 
     // Orphans of a killed earlier run may hold the very ports checked below.
     sweepStale();
-    let ports: number[];
-    if (options.freePorts) {
-      ports = await freePorts(total * 4);
-    } else {
-      const offset = options.portOffset ?? defaultPortOffset();
-      if (offset + 10 * (total - 1) + 3 > 65535) {
-        throw new ConfigurationError(`portOffset ${offset} leaves no room for ${total} members`);
-      }
-      ports = [];
-      const wanted: { port: number; what: string }[] = [];
-      for (let i = 0; i < total; i++) {
-        const base = offset + 10 * i;
-        ports.push(base, base + 1, base + 2, base + 3);
-        wanted.push({ port: base, what: `member ${i + 1} client port` });
-        if (quorum) {
-          wanted.push({ port: base + 1, what: `member ${i + 1} quorum port` });
-          wanted.push({ port: base + 2, what: `member ${i + 1} election port` });
-        }
-        if (tlsOptions) wanted.push({ port: base + 3, what: `member ${i + 1} TLS port` });
-      }
-      await assertPortsFree(wanted);
-    }
+    const ports = await allocatePorts(options, total, quorum, tlsOptions !== undefined);
 
     const dir = makeTempDir();
     const members: ZooKeeperMember[] = [];
@@ -581,20 +561,12 @@ export class ZooKeeperCluster implements AsyncDisposable {
       const tls = tlsOptions
         ? await tlsFiles(installation.java, tlsOptions.hostnames ?? ["localhost", "127.0.0.1"])
         : undefined;
-      let jaas: string | undefined;
+      let jaasFile: string | undefined;
       if (options.sasl) {
-        jaas = join(dir, "jaas.conf");
-        const users = Object.entries(options.sasl.users)
-          .map(([user, password]) => `  user_${user}=${JSON.stringify(password)}`);
-        writeFileSync(
-          jaas,
-          `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n${
-            users.join("\n")
-          };\n};\n`,
-        );
+        jaasFile = join(dir, "jaas.conf");
+        writeFileSync(jaasFile, jaasConfig(options.sasl.users));
       }
-
-      const setups = Array.from({ length: total }, (_, i) => ({
+      const setups: MemberPorts[] = Array.from({ length: total }, (_, i) => ({
         id: i + 1,
         index: i,
         role: i < size ? "participant" as const : "observer" as const,
@@ -603,115 +575,49 @@ export class ZooKeeperCluster implements AsyncDisposable {
         electionPort: ports[4 * i + 2],
         securePort: tls ? ports[4 * i + 3] : undefined,
       }));
-      const serverLines = setups.map((m) =>
-        `server.${m.id}=${HOST}:${m.quorumPort}:${m.electionPort}:${m.role}` +
-        (options.reconfig ? `;${HOST}:${m.clientPort}` : "")
-      );
-
+      const serverLines = setups.map((m) => serverLine(m, options.reconfig === true));
       for (const setup of setups) {
         const memberDir = join(dir, `member-${setup.id}`);
-        mkdirSync(join(memberDir, "data"), { recursive: true });
-        writeFileSync(join(memberDir, "data", "myid"), `${setup.id}\n`);
-        const cfg: Record<string, string | number | boolean> = {
+        const dataDir = join(memberDir, "data");
+        mkdirSync(dataDir, { recursive: true });
+        writeFileSync(join(dataDir, "myid"), `${setup.id}\n`);
+        let dynamicConfigFile: string | undefined;
+        if (quorum && options.reconfig) {
+          dynamicConfigFile = join(memberDir, "zoo.cfg.dynamic");
+          writeFileSync(dynamicConfigFile, serverLines.join("\n") + "\n");
+        }
+        const cfgFile = join(memberDir, "zoo.cfg");
+        const cfg = zooCfg({
+          member: setup,
+          dataDir,
           tickTime,
-          initLimit: 10,
-          syncLimit: 10,
-          dataDir: join(memberDir, "data"),
-          minSessionTimeout: 2 * tickTime,
-          maxSessionTimeout: Math.max(60_000, 20 * tickTime),
-          maxClientCnxns: 0,
-          "admin.enableServer": false,
-          "4lw.commands.whitelist": "*",
-          localSessionsEnabled: options.readOnly === true,
-          localSessionsUpgradingEnabled: options.readOnly === true,
-          // Test data need not survive a power cut; fsync would dominate latency.
-          forceSync: "no",
-          preAllocSize: 1024,
-        };
-        if (!options.reconfig) {
-          cfg.clientPort = setup.clientPort;
-          cfg.clientPortAddress = HOST;
-        }
-        if (quorum) {
-          cfg.standaloneEnabled = false;
-          cfg.reconfigEnabled = options.reconfig === true;
-          if (setup.role === "observer") cfg.peerType = "observer";
-          if (options.reconfig) {
-            const dynamic = join(memberDir, "zoo.cfg.dynamic");
-            writeFileSync(dynamic, serverLines.join("\n") + "\n");
-            cfg.dynamicConfigFile = dynamic;
-          }
-        }
-        if (tls) {
-          cfg.secureClientPort = setup.securePort!;
-          cfg.secureClientPortAddress = HOST;
-          cfg.serverCnxnFactory = "org.apache.zookeeper.server.NettyServerCnxnFactory";
-          cfg["ssl.keyStore.location"] = tls.keyStore;
-          cfg["ssl.keyStore.password"] = tls.password;
-          cfg["ssl.keyStore.type"] = "PKCS12";
-          cfg["ssl.trustStore.location"] = tls.trustStore;
-          cfg["ssl.trustStore.password"] = tls.password;
-          cfg["ssl.trustStore.type"] = "PKCS12";
-          cfg["ssl.clientAuth"] = tlsOptions?.clientAuth ?? "none";
-        }
-        if (options.sasl) {
-          cfg["authProvider.1"] = "org.apache.zookeeper.server.auth.SASLAuthenticationProvider";
-          if (options.sasl.required) {
-            cfg["enforce.auth.enabled"] = true;
-            cfg["enforce.auth.schemes"] = "sasl";
-            cfg.sessionRequireClientSASLAuth = true;
-          }
-        }
-        Object.assign(cfg, options.properties);
-        const lines = Object.entries(cfg).map(([key, value]) => `${key}=${value}`);
-        if (quorum && !options.reconfig) lines.push(...serverLines);
-        const cfgPath = join(memberDir, "zoo.cfg");
-        writeFileSync(cfgPath, lines.join("\n") + "\n");
-
-        const log = join(memberDir, "zookeeper.log");
-        writeFileSync(
-          join(memberDir, "log4j.properties"),
-          [
-            "log4j.rootLogger=INFO, FILE",
-            "log4j.appender.FILE=org.apache.log4j.FileAppender",
-            `log4j.appender.FILE.File=${log}`,
-            "log4j.appender.FILE.layout=org.apache.log4j.PatternLayout",
-            "log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n",
-          ].join("\n") + "\n",
-        );
-        writeFileSync(
-          join(memberDir, "logback.xml"),
-          `<configuration>\n  <appender name="FILE" class="ch.qos.logback.core.FileAppender">\n` +
-            `    <file>${xml(log)}</file>\n` +
-            `    <encoder><pattern>%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n</pattern></encoder>\n` +
-            `  </appender>\n  <root level="INFO"><appender-ref ref="FILE"/></root>\n` +
-            `</configuration>\n`,
-        );
-
-        const props: Record<string, string | number | boolean> = {
-          "zookeeper.log.dir": memberDir,
-          "zookeeper.log.file": "zookeeper.log",
-          "log4j.configuration": `file:${join(memberDir, "log4j.properties")}`,
-          "logback.configurationFile": join(memberDir, "logback.xml"),
-          "zookeeper.admin.enableServer": false,
-          "zookeeper.jmx.log4j.disable": true,
-        };
-        if (jaas) props["java.security.auth.login.config"] = jaas;
-        if (options.superDigest) {
-          props["zookeeper.DigestAuthenticationProvider.superDigest"] = digest(options.superDigest);
-        }
-        if (options.readOnly) props["readonlymode.enabled"] = true;
-        if (options.extendedTypes) props["zookeeper.extendedTypesEnabled"] = true;
-        Object.assign(props, options.systemProperties);
-        const args = [
-          ...JVM_FLAGS,
-          ...Object.entries(props).map(([key, value]) => `-D${key}=${value}`),
-          ...(options.jvmOptions ?? []),
-          "-cp",
-          installation.classpath,
-          MAIN_CLASS,
-          cfgPath,
-        ];
+          quorum,
+          serverLines,
+          dynamicConfigFile,
+          localSessions: options.readOnly === true,
+          tls: tls && { ...tls, clientAuth: tlsOptions?.clientAuth ?? "none" },
+          sasl: options.sasl && { required: options.sasl.required === true },
+          properties: options.properties,
+        });
+        writeFileSync(cfgFile, cfg.join("\n") + "\n");
+        const logging = loggingFiles(join(memberDir, "zookeeper.log"));
+        const log4jFile = join(memberDir, "log4j.properties");
+        const logbackFile = join(memberDir, "logback.xml");
+        writeFileSync(log4jFile, logging.log4j);
+        writeFileSync(logbackFile, logging.logback);
+        const args = jvmArgs({
+          memberDir,
+          log4jFile,
+          logbackFile,
+          jaasFile,
+          superDigest: options.superDigest,
+          readOnly: options.readOnly,
+          extendedTypes: options.extendedTypes,
+          systemProperties: options.systemProperties,
+          jvmOptions: options.jvmOptions,
+          classpath: installation.classpath,
+          cfgFile,
+        });
         members.push(
           new ZooKeeperMember({ ...setup, dir: memberDir, java: installation.java, args }),
         );

@@ -12,6 +12,7 @@
  */
 
 export * from "./cluster.ts";
+export { digest } from "./member_config.ts";
 export * from "./find.ts";
 export * from "./four_letter_word.ts";
 export * from "./ports.ts";
