@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { connect, type WatchedEvent } from "./mod.ts";
-import { ZooKeeperCluster } from "./lib/testing/mod.ts";
+import { connect, type WatchedEvent } from "../mod.ts";
+import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 
 const decoder = new TextDecoder();
 const say = (text: string) => console.log(`\n== ${text}`);
