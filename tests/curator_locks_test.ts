@@ -93,4 +93,188 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
       }
     },
   );
+
+  await t.step(
+    "InterProcessMutex is re-entrant per instance, as Curator's is per thread",
+    async () => {
+      const { zks } = await setup("curator-reentrant", 1);
+      const [zk] = zks;
+      try {
+        const mutex = new InterProcessMutex(zk, "/re");
+        const outer = await mutex.acquire();
+        const inner = await mutex.acquire({ timeout: 5_000 });
+        assert.equal(inner.path, outer.path);
+        assert.equal((await zk.getChildren("/re")).length, 1, "a nested hold takes no new node");
+        assert.equal(
+          await new InterProcessMutex(zk, "/re").tryAcquire(),
+          null,
+          "another owner waits",
+        );
+        await inner.release();
+        assert.ok(mutex.isAcquired && !outer.signal.aborted, "still held after the inner release");
+        assert.ok(await zk.exists(outer.path));
+        await outer.release();
+        assert.ok(!mutex.isAcquired);
+        assert.deepEqual(await zk.getChildren("/re"), []);
+      } finally {
+        await closeAll(zks);
+      }
+    },
+  );
+
+  await t.step(
+    "InterProcessReadWriteLock: a Curator writer, our writer and our readers",
+    async () => {
+      const { hosts, zks } = await setup("curator-rw", 3);
+      try {
+        const [admin, writer, reader] = zks;
+        await createGuard(admin, "/guard");
+        const HOLDS = 15;
+        await using java = await curator("curator-w", "rwwrite", hosts, "/rw", HOLDS, "/guard");
+        await java.next("ready");
+        const holds: { who: string; hold: GuardedHold }[] = [];
+        let writing = true;
+        let reads = 0;
+        const names = new Set<string>();
+        const readers = (async () => {
+          const lock = new InterProcessReadWriteLock(reader, "/rw", { data: "reader" });
+          while (writing) {
+            await using read = await lock.readLock.acquire({ timeout: 60_000 });
+            names.add(read.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
+            assert.equal(
+              await reader.exists("/guard/inside"),
+              null,
+              "no writer inside a read hold",
+            );
+            reads++;
+          }
+        })();
+        const lock = new InterProcessReadWriteLock(writer, "/rw", { data: "writer" });
+        for (let round = 0; round < HOLDS; round++) {
+          await using write = await lock.writeLock.acquire({ timeout: 60_000 });
+          names.add(write.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
+          holds.push({ who: "ts-writer", hold: await guarded(writer, "/guard") });
+        }
+        holds.push(...curatorHolds("curator-w", await java.done()));
+        writing = false;
+        await readers;
+        assert.equal(holds.length, 2 * HOLDS);
+        assertSerial(holds);
+        assert.ok(reads > 0);
+        assert.deepEqual([...names].sort(), ["__READ__", "__WRIT__"]);
+
+        // Downgrade: write, then read (granted at once), then let the write go.
+        const write = await lock.writeLock.acquire();
+        const read = await lock.readLock.acquire({ timeout: 10_000 });
+        await write.release();
+        assert.deepEqual(
+          (await admin.getChildren("/rw")).map((n) => n.replace(PROTECTED, "").slice(0, 8)),
+          [
+            "__READ__",
+          ],
+        );
+        await read.release();
+      } finally {
+        await closeAll(zks);
+      }
+    },
+  );
+
+  await t.step(
+    "InterProcessSemaphoreV2: Curator and @zk/client never exceed 2 leases",
+    async () => {
+      const { hosts, zks } = await setup("curator-semaphore", 3);
+      try {
+        const [admin, ...ours] = zks;
+        await admin.ensurePath("/inside");
+        const HOLDS = 15;
+        await using java1 = await curator(
+          "curator-1",
+          "semaphore",
+          hosts,
+          "/sem",
+          2,
+          HOLDS,
+          "/inside",
+        );
+        await using java2 = await curator(
+          "curator-2",
+          "semaphore",
+          hosts,
+          "/sem",
+          2,
+          HOLDS,
+          "/inside",
+        );
+        await Promise.all([java1.next("ready"), java2.next("ready")]);
+        const inside: number[] = [];
+        const leaseNames: string[] = [];
+        await Promise.all(ours.map(async (zk, i) => {
+          const semaphore = new InterProcessSemaphoreV2(zk, "/sem", {
+            maxLeases: 2,
+            data: `ts-${i}`,
+          });
+          for (let round = 0; round < HOLDS; round++) {
+            await using lease = await semaphore.acquire({ timeout: 60_000 });
+            leaseNames.push(lease.path);
+            const marker = await zk.create("/inside/m-", null, {
+              ephemeral: true,
+              sequential: true,
+            });
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            inside.push((await zk.getChildren("/inside")).length);
+            await zk.delete(marker);
+          }
+        }));
+        for (const java of [java1, java2]) {
+          inside.push(
+            ...(await java.done()).filter((r) => r.event === "lease").map((r) =>
+              r.inside as number
+            ),
+          );
+        }
+        assert.equal(inside.length, 4 * HOLDS);
+        assert.ok(
+          Math.max(...inside) <= 2,
+          `at most 2 holders at once (saw ${Math.max(...inside)})`,
+        );
+        for (const path of leaseNames) {
+          assert.match(
+            path,
+            new RegExp("^/sem/leases/" + PROTECTED.source.slice(1) + "lease-\\d{10}$"),
+          );
+        }
+        assert.deepEqual(await admin.getChildren("/sem/leases"), []);
+        assert.deepEqual(await admin.getChildren("/sem/locks"), []);
+      } finally {
+        await closeAll(zks);
+      }
+    },
+  );
+
+  await t.step("InterProcessSemaphoreV2 follows a SharedCount's maxLeases", async () => {
+    const { zks } = await setup("curator-semaphore-count", 1);
+    const [zk] = zks;
+    try {
+      const int32 = (n: number) => {
+        const bytes = new Uint8Array(4);
+        new DataView(bytes.buffer).setInt32(0, n);
+        return bytes;
+      };
+      await zk.create("/max", int32(1));
+      const semaphore = new InterProcessSemaphoreV2(zk, "/sem", {
+        maxLeases: { countPath: "/max" },
+      });
+      const first = await semaphore.acquire();
+      await assert.rejects(semaphore.acquire({ timeout: 300 }), LockTimeoutError);
+      const second = semaphore.acquire({ timeout: 30_000 });
+      await zk.set("/max", int32(2));
+      const leases = [first, await second];
+      assert.equal((await semaphore.participantNodes()).length, 2);
+      await Promise.all(leases.map((lease) => lease.release()));
+      assert.deepEqual(await zk.getChildren("/sem/leases"), []);
+    } finally {
+      await closeAll(zks);
+    }
+  });
 });
