@@ -150,11 +150,19 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
           }
         })();
         const lock = new InterProcessReadWriteLock(writer, "/rw", { data: "writer" });
-        for (let round = 0; round < HOLDS; round++) {
-          await using write = await lock.writeLock.acquire({ timeout: 60_000 });
-          names.add(write.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
-          holds.push({ who: "ts-writer", hold: await guarded(writer, "/guard") });
-        }
+        const writers = (async () => {
+          try {
+            for (let round = 0; round < HOLDS; round++) {
+              await using write = await lock.writeLock.acquire({ timeout: 60_000 });
+              names.add(write.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
+              holds.push({ who: "ts-writer", hold: await guarded(writer, "/guard") });
+            }
+            await java.done();
+          } finally {
+            writing = false;
+          }
+        })();
+        await Promise.all([readers, writers]);
         holds.push(...curatorHolds("curator-w", await java.done()));
         writing = false;
         await readers;
@@ -221,7 +229,7 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
               ephemeral: true,
               sequential: true,
             });
-            await new Promise((resolve) => setTimeout(resolve, 5));
+            await new Promise((resolve) => setTimeout(resolve, 30));
             inside.push((await zk.getChildren("/inside")).length);
             await zk.delete(marker);
           }

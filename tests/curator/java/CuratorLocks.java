@@ -105,7 +105,7 @@ public class CuratorLocks {
             int inside;
             try {
               String marker = client.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/m-");
-              Thread.sleep(5);
+              Thread.sleep(30);
               inside = client.getChildren().forPath(dir).size();
               client.delete().forPath(marker);
             } finally {
