@@ -23,8 +23,8 @@ import { createGuard, guardCount, guarded, type GuardedHold } from "./curator/gu
 
 const PROTECTED = /^_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-/;
 
-async function curator(name: string, ...args: (string | number)[]): Promise<Records> {
-  return new Records(name, await runJava("CuratorLocks.java", args.map(String)));
+function curator(name: string, ...args: (string | number)[]): Records {
+  return new Records(name, runJava("CuratorLocks.java", args.map(String)));
 }
 
 /** Asserts the holds saw 0..n-1, each once, with no overlap, and that the two sides took turns. */
@@ -63,8 +63,8 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         const [admin, ...ours] = zks;
         await createGuard(admin, "/guard");
         const HOLDS = 30;
-        await using java1 = await curator("curator-1", "mutex", hosts, "/mutex", HOLDS, "/guard");
-        await using java2 = await curator("curator-2", "mutex", hosts, "/mutex", HOLDS, "/guard");
+        await using java1 = curator("curator-1", "mutex", hosts, "/mutex", HOLDS, "/guard");
+        await using java2 = curator("curator-2", "mutex", hosts, "/mutex", HOLDS, "/guard");
         await Promise.all([java1.next("ready"), java2.next("ready")]);
         const holds: { who: string; hold: GuardedHold }[] = [];
         const names: string[] = [];
@@ -130,7 +130,7 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         const [admin, writer, reader] = zks;
         await createGuard(admin, "/guard");
         const HOLDS = 15;
-        await using java = await curator("curator-w", "rwwrite", hosts, "/rw", HOLDS, "/guard");
+        await using java = curator("curator-w", "rwwrite", hosts, "/rw", HOLDS, "/guard");
         await java.next("ready");
         const holds: { who: string; hold: GuardedHold }[] = [];
         let writing = true;
@@ -196,7 +196,7 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         const [admin, ...ours] = zks;
         await admin.ensurePath("/inside");
         const HOLDS = 15;
-        await using java1 = await curator(
+        await using java1 = curator(
           "curator-1",
           "semaphore",
           hosts,
@@ -205,7 +205,7 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
           HOLDS,
           "/inside",
         );
-        await using java2 = await curator(
+        await using java2 = curator(
           "curator-2",
           "semaphore",
           hosts,
