@@ -12,7 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { LeaderLatch, LeaderSelector } from "../recipes/curator/mod.ts";
-import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { ConnectionLossError, SessionExpiredError } from "../mod.ts";
 import { chrootedClients, closeAll, uniqueChroot, within } from "./helpers.ts";
 import { runJava } from "./curator/java.ts";
 import { spawnLines } from "./curator/process.ts";
@@ -177,4 +178,51 @@ Deno.test("Curator's elections and @zk/client's elect one leader at a time", asy
       await closeAll(zks);
     }
   });
+
+  await t.step(
+    "LeaderLatch: our leader's session expires, Curator's latch takes over, ours rejoins",
+    async () => {
+      const chroot = uniqueChroot("curator-latch-expiry");
+      const [admin, zk] = await chrootedClients(cluster, chroot, 2);
+      const hosts = cluster.connectionString({ chroot });
+      try {
+        await admin.ensurePath("/markers");
+        await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
+        await latch.start();
+        const leading = await within(latch.leadership(), 10_000, "our leadership");
+        await zk.create("/markers/leader", "zk-a", { ephemeral: true });
+        const firstPath = latch.ourPath;
+        await using java = participant("latch", "curator", hosts, "curator-b");
+        await java.next("ready");
+
+        await expireSession(zk, { cluster });
+        // SUSPENDED comes first (the server drops the connection), then LOST.
+        assert.ok(leading.aborted, "the ownership signal aborted");
+        assert.ok(
+          leading.reason instanceof ConnectionLossError ||
+            leading.reason instanceof SessionExpiredError,
+          String(leading.reason),
+        );
+        const taken = await java.next("leader");
+        assert.equal(taken.double, false, "Curator leads alone");
+        // Ours joins again, with a new node, behind Curator's.
+        const deadline = Date.now() + 30_000;
+        while ((await latch.participants()).length < 2 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.deepEqual(await latch.participants(), [
+          { id: "curator-b", isLeader: true },
+          { id: "zk-a", isLeader: false },
+        ]);
+        assert.notEqual(latch.ourPath, firstPath);
+        assert.ok(!latch.hasLeadership);
+
+        await java.kill();
+        const again = await within(latch.leadership(), 30_000, "our leadership again");
+        assert.ok(!again.aborted && latch.hasLeadership);
+      } finally {
+        await closeAll([admin, zk]);
+      }
+    },
+  );
 });

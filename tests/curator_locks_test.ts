@@ -14,8 +14,8 @@ import {
   InterProcessReadWriteLock,
   InterProcessSemaphoreV2,
 } from "../recipes/curator/mod.ts";
-import { LockTimeoutError } from "../mod.ts";
-import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { ConnectionLossError, LockTimeoutError, SessionExpiredError } from "../mod.ts";
+import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { chrootedClients, closeAll, uniqueChroot } from "./helpers.ts";
 import { runJava } from "./curator/java.ts";
 import { type InteropRecord, Records } from "./curator/records.ts";
@@ -281,6 +281,65 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
       assert.equal((await semaphore.participantNodes()).length, 2);
       await Promise.all(leases.map((lease) => lease.release()));
       assert.deepEqual(await zk.getChildren("/sem/leases"), []);
+    } finally {
+      await closeAll(zks);
+    }
+  });
+
+  await t.step(
+    "InterProcessMutex: our holder's session expires, its signal aborts, Curator gets the lock",
+    async () => {
+      const { hosts, zks } = await setup("curator-mutex-expiry", 2);
+      try {
+        const [admin, zk] = zks;
+        await createGuard(admin, "/guard");
+        const mutex = new InterProcessMutex(zk, "/mutex");
+        const lock = await mutex.acquire();
+        await using java = curator("curator-1", "mutex", hosts, "/mutex", 1, "/guard");
+        await java.next("ready");
+        await expireSession(zk, { cluster });
+        // SUSPENDED comes first (the server drops the connection), then LOST.
+        assert.ok(lock.signal.aborted, "the ownership signal aborted");
+        assert.ok(
+          lock.signal.reason instanceof ConnectionLossError ||
+            lock.signal.reason instanceof SessionExpiredError,
+          String(lock.signal.reason),
+        );
+        const [hold] = curatorHolds("curator-1", await java.done());
+        assert.deepEqual(hold.hold, { overlap: false, n: 0 });
+        await lock.release(); // its node went with the session: nothing to do, no error
+        assert.ok(!mutex.isAcquired);
+        await using again = await mutex.acquire({ timeout: 30_000 });
+        assert.match(
+          again.path,
+          new RegExp("^/mutex/" + PROTECTED.source.slice(1) + "lock-\\d{10}$"),
+        );
+      } finally {
+        await closeAll(zks);
+      }
+    },
+  );
+
+  await t.step("InterProcessMutex: an abandoned acquire leaves no node behind", async () => {
+    const { hosts, zks } = await setup("curator-mutex-abort", 2);
+    try {
+      const [admin, zk] = zks;
+      await createGuard(admin, "/guard");
+      const holder = await new InterProcessMutex(admin, "/mutex").acquire();
+      const stop = new AbortController();
+      const waiting = new InterProcessMutex(zk, "/mutex").acquire({ signal: stop.signal });
+      const deadline = Date.now() + 10_000;
+      while ((await admin.getChildren("/mutex")).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      stop.abort(new Error("gave up"));
+      await assert.rejects(waiting, /gave up/);
+      assert.equal((await admin.getChildren("/mutex")).length, 1);
+      // Curator's waiter comes next, right after the holder.
+      await using java = curator("curator-1", "mutex", hosts, "/mutex", 1, "/guard");
+      await java.next("ready");
+      await holder.release();
+      await java.done();
     } finally {
       await closeAll(zks);
     }
