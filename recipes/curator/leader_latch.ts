@@ -8,6 +8,9 @@
  * @example
  * ```ts
  * import { LeaderLatch } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function runScheduler(...args: unknown[]): Promise<void>;
  * await using latch = new LeaderLatch(zk, "/services/billing/leader", { id: "host-a" });
  * await latch.start();
  * const leadership = await latch.leadership();
@@ -76,6 +79,8 @@ function isTransient(error: unknown): boolean {
  * @example
  * ```ts
  * import { LeaderLatch } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const latch = new LeaderLatch(zk, "/jobs/leader", { id: "worker-7" });
  * await latch.start();
  * console.log(await latch.participants()); // [{ id: "worker-1", isLeader: true }, ...]
@@ -139,6 +144,8 @@ export class LeaderLatch implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { LeaderLatch } from "@zk/client/curator";
+   * declare const latch: LeaderLatch;
    * await latch.start({ signal: AbortSignal.timeout(10_000) });
    * ```
    */
@@ -178,6 +185,10 @@ export class LeaderLatch implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { LeaderLatch } from "@zk/client/curator";
+   * declare const latch: LeaderLatch;
+   * declare const shutdown: AbortSignal;
+   * declare function lead(...args: unknown[]): Promise<void>;
    * while (true) {
    *   const leadership = await latch.leadership({ signal: shutdown });
    *   await lead(leadership);

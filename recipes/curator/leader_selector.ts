@@ -9,6 +9,9 @@
  * @example
  * ```ts
  * import { LeaderSelector } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function compactOnce(...args: unknown[]): Promise<void>;
  * const selector = new LeaderSelector(zk, "/jobs/compaction", async (leadership) => {
  *   await compactOnce({ signal: leadership }); // leadership ends when this returns
  * }, { id: "host-a", autoRequeue: true });
@@ -67,6 +70,9 @@ const defaultOnError = (error: unknown): void => console.error(error);
  * @example
  * ```ts
  * import { LeaderSelector } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function doLeaderWork(...args: unknown[]): Promise<void>;
  * await using selector = new LeaderSelector(zk, "/election", async (leadership) => {
  *   while (!leadership.aborted) await doLeaderWork(leadership);
  * }, { id: "worker-2", autoRequeue: true });

@@ -8,6 +8,8 @@
  * @example
  * ```ts
  * import { InterProcessMutex } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * await using lock = await new InterProcessMutex(zk, "/locks/jobs").acquire();
  * ```
  *

@@ -13,6 +13,9 @@
  * @example
  * ```ts
  * import { InterProcessMutex } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function settleOrders(...args: unknown[]): Promise<void>;
  * const mutex = new InterProcessMutex(zk, "/locks/orders");
  * {
  *   await using lock = await mutex.acquire({ timeout: 10_000 });
@@ -110,6 +113,9 @@ class Reentry implements LockHandle {
  * @example
  * ```ts
  * import { InterProcessMutex } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function migrate(...args: unknown[]): Promise<void>;
  * const mutex = new InterProcessMutex(zk, "/locks/db", { data: "host-a" });
  * const lock = await mutex.acquire({ signal: AbortSignal.timeout(5_000) });
  * try {
@@ -181,6 +187,8 @@ export class InterProcessMutex {
    *
    * @example
    * ```ts
+   * import type { InterProcessMutex } from "@zk/client/curator";
+   * declare const mutex: InterProcessMutex;
    * await using lock = await mutex.acquire({ timeout: 2_000 });
    * ```
    */
@@ -194,8 +202,10 @@ export class InterProcessMutex {
    *
    * @example
    * ```ts
+   * import type { InterProcessMutex } from "@zk/client/curator";
+   * declare const mutex: InterProcessMutex;
    * const lock = await mutex.tryAcquire();
-   * if (lock) await using _ = lock;
+   * if (lock) await lock.release();
    * ```
    */
   tryAcquire(options: { signal?: AbortSignal } = {}): Promise<LockHandle | null> {

@@ -6,6 +6,9 @@
  * @example
  * ```ts
  * import { InterProcessReadWriteLock } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function readTable(...args: unknown[]): Promise<void>;
  * const rw = new InterProcessReadWriteLock(zk, "/locks/table");
  * {
  *   await using _ = await rw.readLock.acquire();
@@ -85,6 +88,10 @@ class ReadSide extends InterProcessMutex {
  * @example
  * ```ts
  * import { InterProcessReadWriteLock } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function rebuildCatalog(...args: unknown[]): Promise<void>;
+ * declare function publishCatalog(...args: unknown[]): Promise<void>;
  * const rw = new InterProcessReadWriteLock(zk, "/locks/catalog", { data: "indexer" });
  * const write = await rw.writeLock.acquire();
  * await rebuildCatalog();

@@ -15,6 +15,9 @@
  * @example
  * ```ts
  * import { InterProcessSemaphoreV2 } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function runExport(...args: unknown[]): Promise<void>;
  * const semaphore = new InterProcessSemaphoreV2(zk, "/limits/exports", { maxLeases: 3 });
  * {
  *   await using lease = await semaphore.acquire({ timeout: 30_000 });
@@ -82,6 +85,9 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import { InterProcessSemaphoreV2 } from "@zk/client/curator";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function copyTables(...args: unknown[]): Promise<void>;
  * const semaphore = new InterProcessSemaphoreV2(zk, "/limits/db", {
  *   maxLeases: { countPath: "/limits/db-max" }, // a Curator SharedCount
  * });
@@ -139,6 +145,8 @@ export class InterProcessSemaphoreV2 {
    *
    * @example
    * ```ts
+   * import type { InterProcessSemaphoreV2 } from "@zk/client/curator";
+   * declare const semaphore: InterProcessSemaphoreV2;
    * await using lease = await semaphore.acquire({ timeout: 5_000 });
    * ```
    */
@@ -157,6 +165,8 @@ export class InterProcessSemaphoreV2 {
    *
    * @example
    * ```ts
+   * import type { InterProcessSemaphoreV2 } from "@zk/client/curator";
+   * declare const semaphore: InterProcessSemaphoreV2;
    * const [a, b] = await semaphore.acquireMany(2);
    * ```
    */
