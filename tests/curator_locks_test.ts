@@ -131,7 +131,8 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         await createGuard(admin, "/guard");
         const HOLDS = 15;
         await using java = curator("curator-w", "rwwrite", hosts, "/rw", HOLDS, "/guard");
-        await java.next("ready");
+        await using javaReader = curator("curator-r", "rwread", hosts, "/rw", 3 * HOLDS, "/guard");
+        await Promise.all([java.next("ready"), javaReader.next("ready")]);
         const holds: { who: string; hold: GuardedHold }[] = [];
         let writing = true;
         let reads = 0;
@@ -164,6 +165,13 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         })();
         await Promise.all([readers, writers]);
         holds.push(...curatorHolds("curator-w", await java.done()));
+        const javaReads = (await javaReader.done()).filter((r) => r.event === "read");
+        assert.equal(javaReads.length, 3 * HOLDS);
+        assert.deepEqual(
+          javaReads.filter((r) => r.writerInside),
+          [],
+          "Curator's readers wait for our writer",
+        );
         writing = false;
         await readers;
         assert.equal(holds.length, 2 * HOLDS);

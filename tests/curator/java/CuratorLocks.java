@@ -20,6 +20,8 @@ import org.apache.zookeeper.KeeperException;
  *                                       ephemeral-sequential marker under DIR, and report how
  *                                       many markers DIR has
  *   rwwrite HOSTS PATH HOLDS GUARD      HOLDS times: the write side of InterProcessReadWriteLock
+ *   rwread HOSTS PATH HOLDS GUARD       HOLDS times: the read side, checking that no writer is
+ *                                       inside GUARD while it reads
  *
  * Guard protocol (what a holder does, on both sides): create GUARD/inside
  * (ephemeral; NodeExists means another holder is inside: an overlap), read
@@ -92,6 +94,23 @@ public class CuratorLocks {
               rw.writeLock().release();
             }
             emit("{\"event\":\"hold\",\"overlap\":" + overlap + ",\"n\":" + seen + "}");
+          }
+          break;
+        }
+        case "rwread": {
+          InterProcessReadWriteLock rw = new InterProcessReadWriteLock(client, args[2]);
+          int holds = Integer.parseInt(args[3]);
+          for (int i = 0; i < holds; i++) {
+            rw.readLock().acquire();
+            boolean writerInside;
+            try {
+              writerInside = client.checkExists().forPath(args[4] + "/inside") != null;
+              Thread.sleep(5);
+              writerInside |= client.checkExists().forPath(args[4] + "/inside") != null;
+            } finally {
+              rw.readLock().release();
+            }
+            emit("{\"event\":\"read\",\"writerInside\":" + writerInside + "}");
           }
           break;
         }
