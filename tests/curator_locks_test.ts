@@ -20,6 +20,7 @@ import { chrootedClients, closeAll, uniqueChroot } from "./helpers.ts";
 import { runJava } from "./curator/java.ts";
 import { type InteropRecord, Records } from "./curator/records.ts";
 import { createGuard, guardCount, guarded, type GuardedHold } from "./curator/guard.ts";
+import { CuratorProtectedCreate } from "../recipes/curator/internal/protected_create.ts";
 
 const PROTECTED = /^_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-/;
 
@@ -352,4 +353,43 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
       await closeAll(zks);
     }
   });
+
+  await t.step(
+    "a protected create retried adopts its node, and deletes one of another session",
+    async () => {
+      const { zks } = await setup("curator-protected", 2);
+      const [zk, other] = zks;
+      try {
+        const creator = new CuratorProtectedCreate(
+          zk,
+          "/p/q",
+          "lock-",
+          new TextEncoder().encode("x"),
+        );
+        assert.match(creator.prefix, new RegExp(PROTECTED.source + "lock-$"));
+        const first = await creator.create();
+        assert.match(first.name, new RegExp(PROTECTED.source + "lock-\\d{10}$"));
+        assert.equal(first.session, zk.sessionId);
+        // A retry (as after a connection loss whose reply was lost) finds the node the server made.
+        const again = await creator.create();
+        assert.equal(again.path, first.path);
+        assert.deepEqual(await zk.getChildren("/p/q"), [first.name]);
+
+        // A node with our prefix owned by another session (ours before an expiry) is not adopted.
+        await zk.delete(first.path);
+        const foreign = await other.create(`/p/q/${creator.prefix}`, null, {
+          ephemeral: true,
+          sequential: true,
+        });
+        const third = await creator.create();
+        assert.notEqual(third.path, foreign);
+        assert.equal(third.session, zk.sessionId);
+        assert.equal(await zk.exists(foreign), null, "the other session's node was deleted");
+        await creator.cleanup();
+        assert.deepEqual(await zk.getChildren("/p/q"), []);
+      } finally {
+        await closeAll(zks);
+      }
+    },
+  );
 });
