@@ -393,3 +393,23 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
     },
   );
 });
+
+Deno.test("the lock's directory is a container, as Curator makes it: the server collects it once empty", async () => {
+  await using cluster = await ZooKeeperCluster.start({
+    freePorts: true,
+    systemProperties: { "znode.container.checkIntervalMs": 100 },
+  });
+  const [zk] = await chrootedClients(cluster, uniqueChroot("curator-containers"), 1);
+  try {
+    const lock = await new InterProcessMutex(zk, "/app/locks/job").acquire();
+    await lock.release();
+    const deadline = Date.now() + 30_000;
+    while (await zk.exists("/app") !== null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The lock node went, then the emptied containers above it, one check at a time.
+    assert.equal(await zk.exists("/app"), null);
+  } finally {
+    await zk.close();
+  }
+});
