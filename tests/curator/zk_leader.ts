@@ -5,7 +5,7 @@
  *
  *   deno run -A tests/curator/zk_leader.ts latch|selector HOSTS PATH ID MARKERS
  *
- * Prints `{"event":"ready"}` once it takes part, and on becoming leader
+ * Prints `{"event":"ready"}` once its node is queued, and on becoming leader
  * creates MARKERS/leader (ephemeral; NodeExists = another leader in office:
  * `"double":true`) and prints `{"event":"leader",...}` with the participants
  * it sees. It leads until it is killed.
@@ -47,6 +47,10 @@ if (mode === "latch") {
     await new Promise((resolve) => leadership.addEventListener("abort", resolve));
   }, { id });
   selector.start();
+  // The selector queues in the background: say "ready" once our node is in.
+  while (!(await selector.participants()).some((p) => p.id === id)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   emit({ event: "ready" });
 } else {
   throw new Error(`unknown mode ${mode}`);

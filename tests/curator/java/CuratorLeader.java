@@ -13,7 +13,8 @@ import org.apache.zookeeper.KeeperException;
 
 /**
  * Curator 5.4's elections, driven by the @zk/client interop tests. Prints one
- * JSON record a line on stdout, and leads until it is killed.
+ * JSON record a line on stdout, and leads until it is killed. It says
+ * {"event":"ready"} once its node is queued.
  *
  *   latch HOSTS PATH ID MARKERS      a LeaderLatch with id ID
  *   selector HOSTS PATH ID MARKERS   a LeaderSelector with id ID whose leader function runs
@@ -53,6 +54,20 @@ public class CuratorLeader {
     emit("{\"event\":\"leader\",\"id\":" + quote(id) + ",\"double\":" + twice + ",\"participants\":" + ids + "}");
   }
 
+  /** Waits until a participant with `id` is queued (the recipes create their nodes in the background). */
+  interface ParticipantSource {
+    Iterable<Participant> get() throws Exception;
+  }
+
+  static void awaitQueued(ParticipantSource participants, String id) throws Exception {
+    while (true) {
+      for (Participant p : participants.get()) {
+        if (p.getId().equals(id)) return;
+      }
+      Thread.sleep(20);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     String path = args[2];
@@ -70,6 +85,7 @@ public class CuratorLeader {
       case "latch": {
         LeaderLatch latch = new LeaderLatch(client, path, id);
         latch.start();
+        awaitQueued(latch::getParticipants, id);
         emit("{\"event\":\"ready\"}");
         latch.await();
         lead(client, id, markers, latch.getParticipants());
@@ -87,6 +103,7 @@ public class CuratorLeader {
         holder[0] = selector;
         selector.setId(id);
         selector.start();
+        awaitQueued(selector::getParticipants, id);
         emit("{\"event\":\"ready\"}");
         break;
       }
