@@ -14,7 +14,12 @@ import {
   InterProcessReadWriteLock,
   InterProcessSemaphoreV2,
 } from "../recipes/curator/mod.ts";
-import { ConnectionLossError, LockTimeoutError, SessionExpiredError } from "../mod.ts";
+import {
+  ConnectionLossError,
+  LockTimeoutError,
+  SessionExpiredError,
+  type ZooKeeperClient,
+} from "../mod.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { chrootedClients, closeAll, uniqueChroot } from "./helpers.ts";
 import { runJava } from "./curator/java.ts";
@@ -36,6 +41,47 @@ function assertSerial(holds: { who: string; hold: GuardedHold }[]): void {
   const sides = order.map(({ who }) => who.startsWith("curator"));
   const switches = sides.filter((side, i) => i > 0 && side !== sides[i - 1]).length;
   assert.ok(switches >= 2, `Curator and @zk/client took turns (${switches} switches)`);
+}
+
+/**
+ * Holds the first lock until `count` contenders (children of `dir` matching
+ * `kind`) are queued, so that both sides contend from the start: after that,
+ * FIFO order makes them alternate, whatever the machine's load.
+ */
+async function gate(zk: ZooKeeperClient, dir: string, count: number, kind = ""): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await zk.getChildren(dir)).filter((name) => name.includes(kind)).length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} contenders under ${dir}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Awaits `work`; if it fails, adds what the lock's queue and the Curator
+ * programs looked like to the error, so a stall can be told from a bug.
+ */
+async function explained<T>(
+  admin: ZooKeeperClient,
+  dir: string,
+  programs: Records[],
+  work: Promise<T>,
+): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const queue = await Promise.all((await admin.getChildren(dir).catch(() => [])).map(
+      async (name) => {
+        const stat = await admin.exists(`${dir}/${name}`).catch(() => null);
+        return `${name} owner=0x${stat?.ephemeralOwner.toString(16)}`;
+      },
+    ));
+    const said = programs.map((p) =>
+      `${p.name}: ${p.all.length} records, last ${JSON.stringify(p.all.at(-1))}`
+    );
+    throw new Error(`${error}\nqueue:\n  ${queue.join("\n  ")}\n${said.join("\n")}`, {
+      cause: error,
+    });
+  }
 }
 
 function curatorHolds(
@@ -64,19 +110,31 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         const [admin, ...ours] = zks;
         await createGuard(admin, "/guard");
         const HOLDS = 30;
+        const mutexes = ours.map((zk, i) =>
+          new InterProcessMutex(zk, "/mutex", { data: `ts-${i}` })
+        );
+        // Ours holds first, until every other contender is queued behind it:
+        // from then on FIFO makes the two sides alternate, whatever the load.
+        const first = await mutexes[0].acquire();
         await using java1 = curator("curator-1", "mutex", hosts, "/mutex", HOLDS, "/guard");
         await using java2 = curator("curator-2", "mutex", hosts, "/mutex", HOLDS, "/guard");
-        await Promise.all([java1.next("ready"), java2.next("ready")]);
         const holds: { who: string; hold: GuardedHold }[] = [];
         const names: string[] = [];
-        await Promise.all(ours.map(async (zk, i) => {
-          const mutex = new InterProcessMutex(zk, "/mutex", { data: `ts-${i}` });
-          for (let round = 0; round < HOLDS; round++) {
-            await using lock = await mutex.acquire({ timeout: 60_000 });
-            names.push(lock.path.slice("/mutex/".length));
-            holds.push({ who: `ts-${i}`, hold: await guarded(zk, "/guard") });
-          }
-        }));
+        await explained(
+          admin,
+          "/mutex",
+          [java1, java2],
+          Promise.all(ours.map(async (zk, i) => {
+            for (let round = 0; round < HOLDS; round++) {
+              await using lock = i === 0 && round === 0
+                ? first
+                : await mutexes[i].acquire({ timeout: 120_000 });
+              if (i === 0 && round === 0) await gate(zk, "/mutex", 4);
+              names.push(lock.path.slice("/mutex/".length));
+              holds.push({ who: `ts-${i}`, hold: await guarded(zk, "/guard") });
+            }
+          })),
+        );
         holds.push(...curatorHolds("curator-1", await java1.done()));
         holds.push(...curatorHolds("curator-2", await java2.done()));
         assert.equal(holds.length, 4 * HOLDS);
@@ -131,17 +189,20 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
         const [admin, writer, reader] = zks;
         await createGuard(admin, "/guard");
         const HOLDS = 15;
+        const lock = new InterProcessReadWriteLock(writer, "/rw", { data: "writer" });
+        // Our writer holds first, until Curator's writer is queued behind it:
+        // from then on FIFO makes the two writers alternate, whatever the load.
+        const first = await lock.writeLock.acquire();
         await using java = curator("curator-w", "rwwrite", hosts, "/rw", HOLDS, "/guard");
         await using javaReader = curator("curator-r", "rwread", hosts, "/rw", 3 * HOLDS, "/guard");
-        await Promise.all([java.next("ready"), javaReader.next("ready")]);
         const holds: { who: string; hold: GuardedHold }[] = [];
         let writing = true;
         let reads = 0;
         const names = new Set<string>();
         const readers = (async () => {
-          const lock = new InterProcessReadWriteLock(reader, "/rw", { data: "reader" });
+          const shared = new InterProcessReadWriteLock(reader, "/rw", { data: "reader" });
           while (writing) {
-            await using read = await lock.readLock.acquire({ timeout: 60_000 });
+            await using read = await shared.readLock.acquire({ timeout: 120_000 });
             names.add(read.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
             assert.equal(
               await reader.exists("/guard/inside"),
@@ -151,11 +212,13 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
             reads++;
           }
         })();
-        const lock = new InterProcessReadWriteLock(writer, "/rw", { data: "writer" });
         const writers = (async () => {
           try {
             for (let round = 0; round < HOLDS; round++) {
-              await using write = await lock.writeLock.acquire({ timeout: 60_000 });
+              await using write = round === 0
+                ? first
+                : await lock.writeLock.acquire({ timeout: 120_000 });
+              if (round === 0) await gate(writer, "/rw", 2, "__WRIT__");
               names.add(write.path.replace(/^.*\//, "").replace(PROTECTED, "").replace(/\d+$/, ""));
               holds.push({ who: "ts-writer", hold: await guarded(writer, "/guard") });
             }
@@ -164,7 +227,7 @@ Deno.test("Curator's locks and @zk/client's exclude each other on the same znode
             writing = false;
           }
         })();
-        await Promise.all([readers, writers]);
+        await explained(admin, "/rw", [java, javaReader], Promise.all([readers, writers]));
         holds.push(...curatorHolds("curator-w", await java.done()));
         const javaReads = (await javaReader.done()).filter((r) => r.event === "read");
         assert.equal(javaReads.length, 3 * HOLDS);

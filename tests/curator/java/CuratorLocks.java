@@ -40,18 +40,31 @@ public class CuratorLocks {
   static long seen;
 
   static boolean guarded(CuratorFramework client, String guard) throws Exception {
+    // Curator retries a create whose reply was lost, and then meets its own
+    // node: the token tells that apart from another holder's.
+    byte[] token = java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     boolean overlap = false;
     try {
-      client.create().withMode(CreateMode.EPHEMERAL).forPath(guard + "/inside");
+      client.create().withMode(CreateMode.EPHEMERAL).forPath(guard + "/inside", token);
     } catch (KeeperException.NodeExistsException e) {
-      overlap = true;
+      try {
+        overlap = !java.util.Arrays.equals(client.getData().forPath(guard + "/inside"), token);
+      } catch (KeeperException.NoNodeException gone) {
+        overlap = true;
+      }
     }
     byte[] data = client.getData().forPath(guard);
     long n = data.length == 8 ? ByteBuffer.wrap(data).getLong() : 0;
     seen = n;
     Thread.sleep(2);
     client.setData().forPath(guard, ByteBuffer.allocate(8).putLong(n + 1).array());
-    if (!overlap) client.delete().forPath(guard + "/inside");
+    if (!overlap) {
+      try {
+        client.delete().forPath(guard + "/inside");
+      } catch (KeeperException.NoNodeException retriedAfterSuccess) {
+        // A retried delete whose first try had worked.
+      }
+    }
     return overlap;
   }
 
