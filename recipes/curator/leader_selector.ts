@@ -216,6 +216,9 @@ export class LeaderSelector implements AsyncDisposable {
     this.#interrupt = interrupt;
     const leadership = AbortSignal.any([lock.signal, interrupt.signal, closing]);
     try {
+      // Closed, or the connection suspended, while the lock was being taken:
+      // a leader function never starts with its leadership already over.
+      if (leadership.aborted) return;
       await this.#listener(leadership);
     } catch (error) {
       // Stopping because we were told to is how a leader function ends.
