@@ -14,7 +14,14 @@ import assert from "node:assert/strict";
 import { LeaderLatch, LeaderSelector } from "../recipes/curator/mod.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { ConnectionLossError, SessionExpiredError } from "../mod.ts";
-import { chrootedClients, closeAll, uniqueChroot, within } from "./helpers.ts";
+import {
+  chrootedClients,
+  closeAll,
+  proxiedClient,
+  uniqueChroot,
+  whileCutOff,
+  within,
+} from "./helpers.ts";
 import { runJava } from "./curator/java.ts";
 import { spawnLines } from "./curator/process.ts";
 import { type InteropRecord, Records } from "./curator/records.ts";
@@ -223,6 +230,41 @@ Deno.test("Curator's elections and @zk/client's elect one leader at a time", asy
       } finally {
         await closeAll([admin, zk]);
       }
+    },
+  );
+
+  await t.step(
+    "LeaderLatch: a suspended leader's signal aborts; the session survives, so it leads again",
+    async () => {
+      const chroot = uniqueChroot("curator-latch-suspend");
+      await using proxied = await proxiedClient(cluster, chroot);
+      const { zk, proxy } = proxied;
+      await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
+      await latch.start();
+      const leading = await within(latch.leadership(), 10_000, "our leadership");
+      const ourPath = latch.ourPath;
+      await using java = participant(
+        "latch",
+        "curator",
+        cluster.connectionString({ chroot }),
+        "curator-b",
+      );
+      await java.next("ready");
+      await whileCutOff(zk, proxy, async () => {
+        assert.ok(
+          leading.aborted && leading.reason instanceof ConnectionLossError,
+          "SUSPENDED ends it",
+        );
+        assert.ok(!latch.hasLeadership);
+      });
+      const again = await within(latch.leadership(), 20_000, "our leadership after the reconnect");
+      assert.ok(!again.aborted);
+      assert.equal(latch.ourPath, ourPath, "the same node, kept by the surviving session");
+      assert.deepEqual(await latch.participants(), [
+        { id: "zk-a", isLeader: true },
+        { id: "curator-b", isLeader: false },
+      ]);
+      assert.deepEqual(java.of("leader"), [], "Curator's latch never led");
     },
   );
 });
