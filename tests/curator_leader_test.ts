@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { LeaderLatch, LeaderSelector } from "../recipes/curator/mod.ts";
 import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
-import { ConnectionLossError, SessionExpiredError } from "../mod.ts";
+import { ConnectionLossError, NoNodeError, SessionExpiredError } from "../mod.ts";
 import {
   chrootedClients,
   closeAll,
@@ -265,6 +265,46 @@ Deno.test("Curator's elections and @zk/client's elect one leader at a time", asy
         { id: "curator-b", isLeader: false },
       ]);
       assert.deepEqual(java.of("leader"), [], "Curator's latch never led");
+    },
+  );
+
+  await t.step(
+    "LeaderLatch: its node deleted (after a data change), the leader steps down, rejoins behind Curator",
+    async () => {
+      const chroot = uniqueChroot("curator-latch-deleted");
+      const [admin, zk] = await chrootedClients(cluster, chroot, 2);
+      try {
+        await admin.ensurePath("/markers");
+        await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
+        await latch.start();
+        const leading = await within(latch.leadership(), 10_000, "our leadership");
+        const ours = latch.ourPath!;
+        // A data change fires our watch on the node: it must be set again.
+        // (Before Curator queues: Curator 5.4's latch drops its watch on a
+        // data change and would then miss the deletion.)
+        await admin.set(ours, "tampered");
+        await using java = participant(
+          "latch",
+          "curator",
+          cluster.connectionString({ chroot }),
+          "curator-b",
+        );
+        await java.next("ready");
+        await admin.delete(ours);
+        await java.next("leader");
+        assert.ok(leading.aborted && leading.reason instanceof NoNodeError, String(leading.reason));
+        const deadline = Date.now() + 30_000;
+        while ((await latch.participants()).length < 2 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.deepEqual(await latch.participants(), [
+          { id: "curator-b", isLeader: true },
+          { id: "zk-a", isLeader: false },
+        ]);
+        assert.ok(!latch.hasLeadership);
+      } finally {
+        await closeAll([admin, zk]);
+      }
     },
   );
 });

@@ -329,10 +329,17 @@ export class LeaderLatch implements AsyncDisposable {
     held.signal.addEventListener("abort", () => leadership.abort(held.signal.reason), {
       once: true,
     });
+    const deleted = () =>
+      held.abort(new NoNodeError(`leadership of ${this.path}: node deleted`, { path: node.path }));
     const watcher: Watcher = (event) => {
+      if (held.signal.aborted) return;
       if (event.type === "DELETED") {
-        held.abort(
-          new NoNodeError(`leadership of ${this.path}: node deleted`, { path: node.path }),
+        deleted();
+      } else if (event.type !== "NONE") {
+        // Someone changed our node's data: watch on, for its deletion.
+        this.#zk.exists(node.path, { watch: watcher }).then(
+          (stat) => stat === null && deleted(),
+          () => {}, // connection trouble: the held signal has its own say
         );
       }
     };
