@@ -70,3 +70,4 @@ export {
   type TransportConnectOptions,
 } from "./lib/transport/mod.ts";
 export * from "./recipes/mod.ts";
+export * from "./recipes/curator/mod.ts";
