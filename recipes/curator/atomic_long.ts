@@ -72,6 +72,8 @@ type Attempt = { kind: "done"; pre: bigint; post: bigint } | { kind: "lost"; pre
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { DistributedAtomicLong } from "@zk/client/curator";
  * const requests = new DistributedAtomicLong(zk, "/stats/requests", { maxTries: 50 });
  * const result = await requests.increment();
@@ -104,6 +106,8 @@ export class DistributedAtomicLong {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const { postValue } = await new DistributedAtomicLong(zk, "/stats/requests").get();
    * ```
    */
@@ -127,6 +131,8 @@ export class DistributedAtomicLong {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const bytes = new DistributedAtomicLong(zk, "/stats/bytes");
    * const result = await bytes.add(1024n);
    * if (!result.succeeded) console.log("too much contention, try later");
@@ -155,6 +161,8 @@ export class DistributedAtomicLong {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const epoch = new DistributedAtomicLong(zk, "/cluster/epoch");
    * const seen = (await epoch.get()).postValue;
    * const { succeeded } = await epoch.compareAndSet(seen, seen + 1n);

@@ -31,6 +31,8 @@ export interface GroupMemberOptions {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { GroupMember } from "@zk/client/curator";
  * await using member = new GroupMember(zk, "/app/members", "worker-1", "10.0.0.5");
  * member.start();

@@ -79,6 +79,8 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { PersistentNode, PersistentNodeMode } from "@zk/client/curator";
  * await using node = new PersistentNode(zk, "/services/api/worker-", "10.0.0.5:8080", {
  *   mode: PersistentNodeMode.PROTECTED_EPHEMERAL_SEQUENTIAL,

@@ -41,6 +41,8 @@ function transient(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { ServiceDiscovery } from "@zk/client/curator";
  * await using discovery = new ServiceDiscovery(zk, { basePath: "/services" });
  * await using cache = discovery.serviceCache("api");

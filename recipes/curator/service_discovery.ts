@@ -44,6 +44,8 @@ export interface ServiceDiscoveryOptions {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { ServiceDiscovery, serviceInstance } from "@zk/client/curator";
  * await using discovery = new ServiceDiscovery(zk, { basePath: "/services" });
  * const me = serviceInstance({ name: "api", address: "10.0.0.5", port: 8080, payload: { zone: "a" } });

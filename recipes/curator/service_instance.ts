@@ -40,6 +40,8 @@ export interface UriSpecPart {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { UriSpec } from "@zk/client/curator";
  * const spec = new UriSpec("{scheme}://{address}:{port}/v1");
  * spec.build({ address: "10.0.0.5", port: 8080, sslPort: null }); // "http://10.0.0.5:8080/v1"
@@ -155,6 +157,8 @@ export interface ServiceInstanceInit<P = unknown> {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { serviceInstance } from "@zk/client/curator";
  * const me = serviceInstance({ name: "api", address: "10.0.0.5", port: 8080, payload: { zone: "a" } });
  * ```

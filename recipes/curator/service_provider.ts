@@ -22,6 +22,8 @@ export interface ProviderStrategy<P = unknown> {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { RoundRobinStrategy, serviceInstance } from "@zk/client/curator";
  * const strategy = new RoundRobinStrategy();
  * const all = [serviceInstance({ name: "api", id: "a" }), serviceInstance({ name: "api", id: "b" })];
@@ -45,6 +47,8 @@ export class RoundRobinStrategy<P = unknown> implements ProviderStrategy<P> {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { RandomStrategy } from "@zk/client/curator";
  * const pick = new RandomStrategy().getInstance([]); // null
  * ```
@@ -63,6 +67,8 @@ export class RandomStrategy<P = unknown> implements ProviderStrategy<P> {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { RoundRobinStrategy, StickyStrategy } from "@zk/client/curator";
  * const sticky = new StickyStrategy(new RoundRobinStrategy());
  * ```
@@ -115,6 +121,8 @@ export interface ServiceProviderOptions<P = unknown> {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { RandomStrategy, ServiceDiscovery } from "@zk/client/curator";
  * await using discovery = new ServiceDiscovery(zk, { basePath: "/services" });
  * await using provider = discovery.serviceProvider("api", { strategy: new RandomStrategy() });

@@ -54,6 +54,8 @@ function checkInt32(value: number, what: string): void {
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * import { SharedCount } from "@zk/client/curator";
  * await using shared = new SharedCount(zk, "/app/workers", 0);
  * await shared.start();
@@ -129,6 +131,8 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const shared = new SharedCount(zk, "/app/limit", 10);
    * await shared.start();
    * await shared.setCount(20);
@@ -150,6 +154,8 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const shared = new SharedCount(zk, "/app/seq", 0);
    * await shared.start();
    * let next: number;
@@ -195,6 +201,8 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const shared = new SharedCount(zk, "/app/workers", 0);
    * await shared.start();
    * for await (const count of shared.changes({ signal: AbortSignal.timeout(60_000) })) {
