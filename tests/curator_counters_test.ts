@@ -14,7 +14,7 @@ import {
 } from "../mod.ts";
 import { curatorUnavailable } from "./curator/java.ts";
 import { CuratorTool } from "./curator/tool.ts";
-import { within } from "./helpers.ts";
+import { watchedPaths, within } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 const unavailable = await curatorUnavailable();
@@ -141,6 +141,10 @@ Deno.test("SharedCount: a stale VersionedValue fails without a write; setCount i
   // A node Curator cannot read either (fewer than 4 bytes) is refused, not misread.
   await zk.create("/short", new Uint8Array([1, 2]));
   await assert.rejects(new SharedCount(zk, "/short", 0).start(), DataInconsistencyError);
+  // Closed: no watch of ours is left on the server.
+  assert.ok(watchedPaths(await zk.command("wchc"), zk.sessionId).length > 0);
+  await count.close();
+  assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
 });
 
 Deno.test("DistributedAtomicLong: compareAndSet, initialize, forceSet and corrupt data as Curator", async (t) => {

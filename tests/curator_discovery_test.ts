@@ -18,6 +18,7 @@ import {
 } from "../mod.ts";
 import { curatorUnavailable } from "./curator/java.ts";
 import { CuratorTool, type ToolRecord } from "./curator/tool.ts";
+import { watchedPaths } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 const unavailable = await curatorUnavailable();
@@ -247,6 +248,16 @@ Deno.test("ServiceDiscovery: STATIC and DYNAMIC_SEQUENTIAL nodes, close unregist
   assert.equal(sticky.getInstance(all.filter((i) => i.id !== pick.id))?.id !== pick.id, true);
   assert.equal(sticky.instanceNumber, 2);
 
+  assert.deepEqual(
+    watchedPaths(await zk.command("wchc"), zk.sessionId).sort(),
+    [
+      "/sd/s", // the provider's cache: one persistent recursive watch
+      "/sd/s/fixed",
+      `/sd/s/${names[2]}`,
+      "/sd/s/off",
+    ].map((p) => fixture.chroot(t) + p).sort(),
+  );
   await discovery.close();
   assert.deepEqual(await zk.getChildren("/sd/s"), []);
+  assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
 });
