@@ -12,13 +12,10 @@ import {
   SharedCount,
   type ZooKeeperClient,
 } from "../mod.ts";
-import { curatorUnavailable } from "./curator/java.ts";
 import { CuratorTool } from "./curator/tool.ts";
 import { watchedPaths, within } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
-const unavailable = await curatorUnavailable();
-if (unavailable) console.warn(`skipping the Curator interop tests: ${unavailable}`);
 
 const ADDS = 60;
 
@@ -36,7 +33,6 @@ async function curatorCounting(
 
 Deno.test({
   name: "SharedCount: trySetCount loops of Curator and of two @zk/client clients sum exactly",
-  ignore: unavailable !== undefined,
   async fn(t) {
     await using a = await fixture.client(t);
     await using b = await fixture.client(t);
@@ -82,7 +78,6 @@ Deno.test({
 
 Deno.test({
   name: "DistributedAtomicLong: increments of Curator and of two @zk/client clients sum exactly",
-  ignore: unavailable !== undefined,
   async fn(t) {
     await using a = await fixture.client(t);
     await using b = await fixture.client(t);

@@ -16,13 +16,10 @@ import {
   StickyStrategy,
   UriSpec,
 } from "../mod.ts";
-import { curatorUnavailable } from "./curator/java.ts";
 import { CuratorTool, type ToolRecord } from "./curator/tool.ts";
 import { watchedPaths } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
-const unavailable = await curatorUnavailable();
-if (unavailable) console.warn(`skipping the Curator interop tests: ${unavailable}`);
 
 const ids = (instances: readonly ServiceInstance[]) => instances.map((i) => i.id).sort();
 
@@ -43,7 +40,6 @@ function curatorSees(record: ToolRecord): { cache: string[]; query: string[] } {
 
 Deno.test({
   name: "a Curator service registers and @zk/client finds it, payload included, until it leaves",
-  ignore: unavailable !== undefined,
   async fn(t) {
     const cluster = await fixture.cluster();
     await using zk = await fixture.client(t);
@@ -110,7 +106,6 @@ Deno.test({
 
 Deno.test({
   name: "an @zk/client service registers and Curator's ServiceDiscovery and ServiceCache find it",
-  ignore: unavailable !== undefined,
   async fn(t) {
     const cluster = await fixture.cluster();
     await using zk = await fixture.client(t);

@@ -13,19 +13,15 @@ import {
   PersistentNode,
   PersistentNodeMode,
 } from "../mod.ts";
-import { curatorUnavailable } from "./curator/java.ts";
 import { CuratorTool } from "./curator/tool.ts";
 import { eventually, proxiedClient, whileCutOff } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
-const unavailable = await curatorUnavailable();
-if (unavailable) console.warn(`skipping the Curator interop tests: ${unavailable}`);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 Deno.test({
   name:
     "PersistentNode: after a real session expiry the node is back with its data, and Curator's CuratorCache sees it",
-  ignore: unavailable !== undefined,
   async fn(t) {
     const cluster = await fixture.cluster();
     await using zk = await fixture.client(t);
@@ -142,7 +138,6 @@ Deno.test("PersistentNode: persistent sequential modes, close deletes, signals a
 
 Deno.test({
   name: "GroupMember: @zk/client and Curator members see each other, and a leaver goes",
-  ignore: unavailable !== undefined,
   async fn(t) {
     const cluster = await fixture.cluster();
     await using zk = await fixture.client(t);

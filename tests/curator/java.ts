@@ -1,97 +1,79 @@
 /**
- * Runs small Java programs that use Apache Curator 5.4, for the mixed
- * Curator / @zk/client tests: the classpath of Debian's Curator, ZooKeeper
- * client and dependency jars, and a child process per single-file program
- * (`java -cp … Tool.java args…`, compiled in memory by the launcher).
+ * Runs Java programs that use Apache Curator 5.4, for the tests that put
+ * Curator and @zk/client on the same znodes. A program is one `.java` file
+ * under `tests/curator/java/`, started as a single-file source
+ * (`java -cp CP Tool.java args`, no build step), with Debian's Curator,
+ * ZooKeeper and dependency jars on the classpath.
  *
- * @module
+ * The jars come from `CURATOR_CLASSPATH` when set, else from Debian's
+ * `/usr/share/java` (packages `libcurator-framework-java`,
+ * `libcurator-recipes-java`, `libcurator-client-java`,
+ * `libcurator-discovery-java`, with `default-jdk-headless` for `java`).
+ * `.ci/run` installs them. A missing jar is an error naming the package to
+ * install, never a skipped test.
  */
 
-import { delimiter, join } from "node:path";
-import { ConfigurationError } from "../../lib/errors.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type LineProcess, spawnLines } from "./process.ts";
 
-/** Where Debian's `libcurator-*-java`, `zookeeper` and their dependencies put their jars. */
-const JAVA_DIR = Deno.env.get("CURATOR_JARS") ?? "/usr/share/java";
+const DEBIAN_DIR = "/usr/share/java";
 
-/**
- * The jars a Curator program needs. The manifests of Debian's jars name some
- * dependencies, not all: Netty's pieces for the ZooKeeper client socket and an
- * SLF4J binding that keeps the child's stdout free for its JSON lines.
- */
-const JARS = [
-  "curator-framework.jar",
-  "curator-recipes.jar",
-  "curator-client.jar",
-  "curator-x-discovery.jar",
-  "zookeeper.jar",
-  "zookeeper-jute.jar",
-  "guava.jar",
-  "slf4j-api.jar",
-  "slf4j-nop.jar",
-  "jackson-core.jar",
-  "jackson-databind.jar",
-  "jackson-annotations.jar",
-  "netty-handler.jar",
-  "netty-common.jar",
-  "netty-buffer.jar",
-  "netty-transport.jar",
-  "netty-codec.jar",
-  "netty-resolver.jar",
-  "netty-transport-native-unix-common.jar",
-  "netty-transport-native-epoll.jar",
+/** The jars a Curator program needs, each with the Debian package that ships it. */
+const JARS: readonly (readonly [jar: string, pkg: string])[] = [
+  ["curator-framework.jar", "libcurator-framework-java"],
+  ["curator-recipes.jar", "libcurator-recipes-java"],
+  ["curator-client.jar", "libcurator-client-java"],
+  ["curator-x-discovery.jar", "libcurator-discovery-java"],
+  ["zookeeper.jar", "zookeeper"],
+  ["zookeeper-jute.jar", "zookeeper"],
+  ["guava.jar", "libguava-java"],
+  ["slf4j-api.jar", "libslf4j-java"],
+  // Curator and ZooKeeper log through SLF4J; the no-op binding keeps the
+  // programs' stdout for their own records.
+  ["slf4j-nop.jar", "libslf4j-java"],
+  ["jackson-core.jar", "libjackson2-core-java"],
+  ["jackson-databind.jar", "libjackson2-databind-java"],
+  ["jackson-annotations.jar", "libjackson2-annotations-java"],
+  ["netty-buffer.jar", "libnetty-java"],
+  ["netty-codec.jar", "libnetty-java"],
+  ["netty-common.jar", "libnetty-java"],
+  ["netty-handler.jar", "libnetty-java"],
+  ["netty-resolver.jar", "libnetty-java"],
+  ["netty-transport.jar", "libnetty-java"],
+  ["netty-transport-native-epoll.jar", "libnetty-java"],
+  ["netty-transport-native-unix-common.jar", "libnetty-java"],
 ];
 
-const INSTALL_HINT = "install Debian's libcurator-framework-java libcurator-recipes-java " +
-  "libcurator-discovery-java libcurator-client-java zookeeper default-jdk-headless, " +
-  "or set CURATOR_JARS to a folder holding those jars";
-
-let classpath: Promise<string> | undefined;
+const INSTALL =
+  "apt-get install -y default-jdk-headless libcurator-framework-java libcurator-recipes-java " +
+  "libcurator-discovery-java libcurator-client-java (or set CURATOR_CLASSPATH)";
 
 /**
- * The Java classpath of Curator 5.4 (framework, recipes, client, x-discovery),
- * the ZooKeeper client and their dependencies.
- *
- * @throws {ConfigurationError} when a jar or the JDK's `java` is missing.
+ * The classpath of Curator 5.4, ZooKeeper and their dependencies:
+ * `CURATOR_CLASSPATH` as given, else the Debian jars. Rejects with an error
+ * that names the missing jars and how to install them.
  */
 export function curatorClasspath(): Promise<string> {
-  return classpath ??= (async () => {
-    const missing: string[] = [];
-    for (const jar of JARS) {
-      try {
-        if (!(await Deno.stat(join(JAVA_DIR, jar))).isFile) missing.push(jar);
-      } catch {
-        missing.push(jar);
-      }
-    }
-    if (missing.length > 0) {
-      classpath = undefined;
-      throw new ConfigurationError(
-        `Curator's jars are missing from ${JAVA_DIR}: ${missing.join(", ")}; ${INSTALL_HINT}`,
-      );
-    }
-    return JARS.map((jar) => join(JAVA_DIR, jar)).join(delimiter);
-  })();
-}
-
-/** Why Curator programs cannot run here (no jars, no `java`), or `undefined` when they can. */
-export async function curatorUnavailable(): Promise<string | undefined> {
   try {
-    await curatorClasspath();
+    return Promise.resolve(findClasspath());
   } catch (error) {
-    return (error as Error).message;
-  }
-  try {
-    const { success } = await new Deno.Command(javaExecutable(), {
-      args: ["-version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success ? undefined : `${javaExecutable()} -version failed; ${INSTALL_HINT}`;
-  } catch (error) {
-    return `cannot run ${javaExecutable()} (${(error as Error).message}); ${INSTALL_HINT}`;
+    return Promise.reject(error);
   }
 }
 
+function findClasspath(): string {
+  const given = Deno.env.get("CURATOR_CLASSPATH");
+  if (given) return given;
+  const missing = JARS.filter(([jar]) => !existsSync(join(DEBIAN_DIR, jar)));
+  if (missing.length > 0) {
+    const names = missing.map(([jar, pkg]) => `${jar} (${pkg})`).join(", ");
+    throw new Error(`Curator tests need jars missing from ${DEBIAN_DIR}: ${names}. ${INSTALL}`);
+  }
+  return JARS.map(([jar]) => join(DEBIAN_DIR, jar)).join(":");
+}
+
+/** The `java` to run: `$JAVA_HOME/bin/java`, else `java` on the PATH. */
 function javaExecutable(): string {
   const home = Deno.env.get("JAVA_HOME");
   return home ? join(home, "bin", "java") : "java";
@@ -99,104 +81,43 @@ function javaExecutable(): string {
 
 /** Options of {@linkcode runJava}. */
 export interface RunJavaOptions {
-  /** Aborting kills the child. */
+  /** Aborting kills the program (SIGKILL). */
   signal?: AbortSignal;
 }
 
-/** A running Java program: its stdout line by line, its end, and a way to stop it. */
-export interface JavaProcess extends AsyncIterable<string>, AsyncDisposable {
-  /** The child's process id. */
-  readonly pid: number;
-  /** The lines the child writes to stdout, as they come (one consumer). */
-  readonly lines: AsyncIterableIterator<string>;
-  /** How the child ended. */
-  readonly status: Promise<Deno.CommandStatus>;
-  /** Everything the child wrote to stderr, once it has ended. */
-  readonly stderr: Promise<string>;
-  /** Sends `signal` (default SIGKILL: a crash, no clean Curator close). Idempotent. */
-  kill(signal?: Deno.Signal): void;
-}
+/** A running Java program (see {@linkcode runJava}). */
+export type JavaProcess = LineProcess;
 
 /**
- * Starts `program` (a single-file `.java` source under `tests/curator/java/`,
- * or any path) with Curator's classpath, passing `args`.
- *
- * @example
- * ```ts
- * const child = await runJava("tests/curator/java/CountTool.java", ["127.0.0.1:2181", "/c"]);
- * for await (const line of child.lines) console.log(line);
- * console.log((await child.status).code);
- * ```
+ * Starts `program` (a path of a single-file `.java`, relative to
+ * `tests/curator/java/` unless absolute) with the Curator classpath.
+ * Disposing kills it if it still runs and waits for it and its pipes, so
+ * no resource outlives the test. It returns at once (awaiting the result
+ * is harmless); a missing JDK or jar throws an error saying what to install.
  */
-export async function runJava(
+export function runJava(
   program: string,
-  args: string[],
+  args: readonly string[],
   options: RunJavaOptions = {},
-): Promise<JavaProcess> {
-  const cp = await curatorClasspath();
-  const source = program.includes("/") ? program : new URL(`./java/${program}`, import.meta.url)
-    .pathname;
+): JavaProcess {
+  const classpath = findClasspath();
+  const source = program.startsWith("/")
+    ? program
+    : new URL(`./java/${program}`, import.meta.url).pathname;
+  if (!existsSync(source)) throw new Error(`no Java program at ${source}`);
   options.signal?.throwIfAborted();
-  const child = new Deno.Command(javaExecutable(), {
-    // A small heap and one compiler thread: the machine is shared.
-    args: [
-      "-Xmx128m",
+  try {
+    return spawnLines(javaExecutable(), [
+      // Small, short-lived programs on a shared machine: start fast.
+      "-XX:+UseSerialGC",
       "-XX:TieredStopAtLevel=1",
-      "-XX:CICompilerCount=1",
+      "-Xss512k",
       "-cp",
-      cp,
+      classpath,
       source,
       ...args,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let killed = false;
-  const kill = (signal: Deno.Signal = "SIGKILL") => {
-    if (killed) return;
-    try {
-      child.kill(signal);
-      if (signal === "SIGKILL") killed = true;
-    } catch {
-      // Already ended.
-      killed = true;
-    }
-  };
-  const onAbort = () => kill();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  const stderr = new Response(child.stderr).text();
-  const status = child.status.finally(() => {
-    killed = true;
-    options.signal?.removeEventListener("abort", onAbort);
-  });
-  const lines = readLines(child.stdout);
-  return {
-    pid: child.pid,
-    lines,
-    status,
-    stderr,
-    kill,
-    [Symbol.asyncIterator]: () => lines,
-    async [Symbol.asyncDispose]() {
-      kill();
-      await status;
-      await stderr;
-      // Drain what is left so the stream's resource is closed.
-      for await (const _ of lines) { /* discard */ }
-    },
-  };
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, newline).replace(/\r$/, "");
-      buffer = buffer.slice(newline + 1);
-    }
+    ], options.signal);
+  } catch (error) {
+    throw new Error(`cannot run java (${javaExecutable()}): ${INSTALL}`, { cause: error });
   }
-  if (buffer !== "") yield buffer;
 }
