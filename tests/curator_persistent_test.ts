@@ -14,7 +14,7 @@ import {
   PersistentNodeMode,
 } from "../mod.ts";
 import { CuratorTool } from "./curator/tool.ts";
-import { eventually, proxiedClient, whileCutOff } from "./helpers.ts";
+import { eventually, proxiedClient, watchedPaths, whileCutOff } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
@@ -123,6 +123,15 @@ Deno.test("PersistentNode: persistent sequential modes, close deletes, signals a
   await persistent.close();
   assert.equal(await other.exists(path), null);
   await persistent.close(); // idempotent
+  const ephemeral = new PersistentNode(zk, "/p/e", "data");
+  ephemeral.start();
+  assert.equal(await ephemeral.waitForInitialCreate({ timeout: 30_000 }), true);
+  assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), [
+    `${fixture.chroot(t)}/p/e`,
+  ]);
+  await ephemeral.close();
+  assert.equal(await other.exists("/p/e"), null);
+  assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
 
   const latent = new PersistentNode(zk, "/never", "x");
   await assert.rejects(latent.waitForInitialCreate(), BadArgumentsError);
