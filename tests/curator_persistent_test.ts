@@ -192,3 +192,18 @@ Deno.test({
     );
   },
 });
+
+Deno.test("PersistentNode: closed while its first create is in flight, it leaves no node behind", async (t) => {
+  await using zk = await fixture.client(t);
+  await zk.create("/parent");
+  for (const mode of [PersistentNodeMode.PERSISTENT, PersistentNodeMode.PERSISTENT_SEQUENTIAL]) {
+    for (let ticks = 0; ticks < 8; ticks++) {
+      const node = new PersistentNode(zk, `/parent/n-${ticks}-`, "x", { mode });
+      node.start();
+      // Let the create reach the wire, then close before its reply.
+      for (let i = 0; i < ticks; i++) await new Promise((r) => setTimeout(r, 0));
+      await node.close();
+    }
+  }
+  assert.deepEqual(await zk.getChildren("/parent"), []);
+});

@@ -267,6 +267,8 @@ export class PersistentNode implements AsyncDisposable {
 
   /** Creates the node (or adopts it) and watches it. */
   async #ensure(): Promise<void> {
+    // Creates get no signal: one that close() abandoned could still land on
+    // the server, unknown to us. Awaited instead, its node is deleted by close().
     const signal = this.#stopped.signal;
     let path = this.#path;
     if (path === undefined && this.#maybeCreated) path = await this.#findProtected();
@@ -277,7 +279,6 @@ export class PersistentNode implements AsyncDisposable {
         path = await createWithParents(this.#zk, target, this.#data, {
           ephemeral: this.#ephemeral,
           sequential: this.#sequential,
-          signal,
         });
       } catch (error) {
         if (!(error instanceof NodeExistsError)) {
@@ -291,7 +292,7 @@ export class PersistentNode implements AsyncDisposable {
     } else {
       // Again under the name it got, sequence number and protection included.
       try {
-        await createWithParents(this.#zk, path, this.#data, { ephemeral: this.#ephemeral, signal });
+        await createWithParents(this.#zk, path, this.#data, { ephemeral: this.#ephemeral });
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
         // Still there (a reconnect with the same session): make sure it has our data.
