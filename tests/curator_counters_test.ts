@@ -4,7 +4,7 @@
  * (8-byte long), with concurrent adds from both sides that must sum exactly.
  */
 import assert from "node:assert/strict";
-import { clusterFixture } from "../lib/testing/mod.ts";
+import { clusterFixture, expireSession } from "../lib/testing/mod.ts";
 import {
   BadArgumentsError,
   DataInconsistencyError,
@@ -160,4 +160,26 @@ Deno.test("DistributedAtomicLong: compareAndSet, initialize, forceSet and corrup
   assert.deepEqual([...(await zk.get("/deep/along")).data], new Array(8).fill(0xff));
   await zk.create("/bad", new Uint8Array([1, 2, 3]));
   await assert.rejects(new DistributedAtomicLong(zk, "/bad").increment(), DataInconsistencyError);
+});
+
+Deno.test("SharedCount: follows the count across its own session's expiry", async (t) => {
+  const cluster = await fixture.cluster();
+  await using zk = await fixture.client(t);
+  await using other = await fixture.client(t);
+  await using count = new SharedCount(zk, "/c", 0);
+  await count.start();
+  const changes = count.changes();
+  await expireSession(zk, { cluster });
+  await other.set("/c", new Uint8Array([0, 0, 0, 41]));
+  await other.set("/c", new Uint8Array([0, 0, 0, 42]));
+  await within(
+    (async () => {
+      for (let next = await changes.next(); next.value !== 42; next = await changes.next()) {
+        if (next.done) throw new Error("the changes ended before 42");
+      }
+    })(),
+    30_000,
+    "42 seen",
+  );
+  assert.deepEqual(count.versionedValue, { version: 2, value: 42 });
 });

@@ -17,7 +17,7 @@ import {
   UriSpec,
 } from "../mod.ts";
 import { CuratorTool, type ToolRecord } from "./curator/tool.ts";
-import { watchedPaths } from "./helpers.ts";
+import { watchedPaths, within } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 
@@ -255,4 +255,25 @@ Deno.test("ServiceDiscovery: STATIC and DYNAMIC_SEQUENTIAL nodes, close unregist
   await discovery.close();
   assert.deepEqual(await zk.getChildren("/sd/s"), []);
   assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
+});
+
+Deno.test("ServiceCache: stays current across its own session's expiry", async (t) => {
+  const cluster = await fixture.cluster();
+  await using zk = await fixture.client(t);
+  await using other = await fixture.client(t);
+  await using ours = new ServiceDiscovery(zk, { basePath: "/svc" });
+  await using theirs = new ServiceDiscovery(other, { basePath: "/svc" });
+  await using cache = ours.serviceCache("api");
+  await cache.start();
+  const changes = cache.changes();
+  await theirs.registerService(serviceInstance({ name: "api", id: "one" }));
+  await until(changes, (instances) => ids(instances).includes("one"));
+  await expireSession(zk, { cluster });
+  // Changes made after the expiry, while the new session sets the watch again.
+  await theirs.registerService(serviceInstance({ name: "api", id: "two" }));
+  await theirs.unregisterService(serviceInstance({ name: "api", id: "one" }));
+  await within(until(changes, (instances) => ids(instances).join() === "two"), 30_000, "two");
+  await theirs.registerService(serviceInstance({ name: "api", id: "three" }));
+  await until(changes, (instances) => ids(instances).join() === "three,two");
+  assert.deepEqual(ids(cache.instances), ["three", "two"]);
 });
