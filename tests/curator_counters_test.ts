@@ -183,3 +183,26 @@ Deno.test("SharedCount: follows the count across its own session's expiry", asyn
   );
   assert.deepEqual(count.versionedValue, { version: 2, value: 42 });
 });
+
+Deno.test("SharedCount: a count node deleted and created again is followed from its new version 0", async (t) => {
+  await using zk = await fixture.client(t);
+  await using other = await fixture.client(t);
+  await using count = new SharedCount(zk, "/c", 3);
+  await count.start();
+  await other.set("/c", new Uint8Array([0, 0, 0, 4]));
+  await other.set("/c", new Uint8Array([0, 0, 0, 5]));
+  const changes = count.changes();
+  await other.delete("/c");
+  await other.create("/c", new Uint8Array([0, 0, 0, 9]));
+  await within(
+    (async () => {
+      for (let next = await changes.next(); next.value !== 9; next = await changes.next()) {
+        if (next.done) throw new Error("the changes ended before 9");
+      }
+    })(),
+    30_000,
+    "9 seen",
+  );
+  assert.deepEqual(count.versionedValue, { version: 0, value: 9 });
+  assert.equal(await count.trySetCount(count.versionedValue, 10), true);
+});

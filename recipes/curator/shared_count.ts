@@ -73,6 +73,8 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
   readonly #listeners = new Set<(count: number) => unknown>();
   readonly #queues = new Set<EventQueue<number>>();
   #current: VersionedValue<number> = { version: -1, value: 0 };
+  // The node's creation zxid: versions only compare within one incarnation of the node.
+  #czxid = -1n;
   #state: "latent" | "started" | "closed" = "latent";
   #reading: Promise<void> | undefined;
   #readAgain = false;
@@ -142,7 +144,7 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
     checkInt32(count, "count");
     this.#checkStarted();
     const stat = await this.#zk.set(this.path, encodeInt32(count), { signal: options.signal });
-    this.#update({ version: stat.version, value: count });
+    this.#update({ version: stat.version, value: count }, stat.czxid);
   }
 
   /**
@@ -176,7 +178,7 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
         version: previous.version,
         signal: options.signal,
       });
-      this.#update({ version: stat.version, value: count });
+      this.#update({ version: stat.version, value: count }, stat.czxid);
       return true;
     } catch (error) {
       if (!(error instanceof BadVersionError)) throw error;
@@ -268,9 +270,9 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
 
   /** Reads the node and sets the watch; a missing node is watched until it is back. */
   async #read(signal?: AbortSignal): Promise<void> {
-    let data: Uint8Array, version: number;
+    let data: Uint8Array, version: number, czxid: bigint;
     try {
-      ({ data, stat: { version } } = await this.#zk.get(this.path, {
+      ({ data, stat: { version, czxid } } = await this.#zk.get(this.path, {
         watch: this.#watcher,
         signal,
       }));
@@ -282,12 +284,18 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
       }
       return;
     }
-    this.#update({ version, value: decodeInt32(data, this.path) });
+    this.#update({ version, value: decodeInt32(data, this.path) }, czxid);
   }
 
-  /** Takes a value if it is newer than the cached one, and tells the listeners. */
-  #update(next: VersionedValue<number>): void {
-    if (next.version <= this.#current.version) return;
+  /**
+   * Takes a value if it is newer than the cached one, and tells the listeners.
+   * A node deleted and created again starts over at version 0: Curator would
+   * ignore it from then on; a later creation zxid tells us to take it.
+   */
+  #update(next: VersionedValue<number>, czxid: bigint): void {
+    if (czxid < this.#czxid) return;
+    if (czxid === this.#czxid && next.version <= this.#current.version) return;
+    this.#czxid = czxid;
     this.#current = next;
     if (this.#state === "closed") return;
     for (const listener of [...this.#listeners]) callListener(listener, next.value, this.#onError);
