@@ -159,7 +159,7 @@ Deno.test({
       "jpayload",
     ]);
     const member = new GroupMember(zk, "/group", "ts-1", "tspayload");
-    member.start();
+    await member.start();
     assert.equal(await member.waitForInitialCreate({ timeout: 30_000 }), true);
     await java.next(
       (r) =>
@@ -167,12 +167,11 @@ Deno.test({
         JSON.stringify(r.members) === JSON.stringify({ "java-1": "jpayload", "ts-1": "tspayload" }),
       "Curator sees both members",
     );
-    let members = await member.getCurrentMembers();
-    while (!members.has("java-1")) {
-      await new Promise((r) => setTimeout(r, 20));
-      members = await member.getCurrentMembers();
-    }
-    assert.deepEqual([...members].map(([id, data]) => [id, text(data)]), [["java-1", "jpayload"], [
+    await eventually(() => member.getCurrentMembers().has("java-1"), 30_000, "java-1 in our view");
+    assert.deepEqual([...member.getCurrentMembers()].map(([id, data]) => [id, text(data)]), [[
+      "java-1",
+      "jpayload",
+    ], [
       "ts-1",
       "tspayload",
     ]]);
@@ -183,13 +182,27 @@ Deno.test({
       (r) => r.event === "members" && (r.members as Record<string, string>)["ts-1"] === "changed",
       "Curator sees the new payload",
     );
-    await member.close();
+    // Another of ours joins and leaves: Curator's view follows.
+    {
+      await using second = new GroupMember(zk, "/group", "ts-2");
+      await second.start();
+      await java.next(
+        (r) => r.event === "members" && "ts-2" in (r.members as Record<string, string>),
+        "Curator sees ts-2 join",
+      );
+    }
     await java.next(
       (r) =>
         r.event === "members" &&
-        JSON.stringify(r.members) === JSON.stringify({ "java-1": "jpayload" }),
-      "Curator sees ts-1 leave",
+        JSON.stringify(r.members) === JSON.stringify({ "java-1": "jpayload", "ts-1": "changed" }),
+      "Curator sees ts-2 leave",
     );
+    // Java's member leaves (its process dies; its session times out): our view follows.
+    java.kill();
+    await eventually(() => !member.getCurrentMembers().has("java-1"), 60_000, "java-1 gone");
+    await member.close();
+    assert.equal(await zk.exists("/group/ts-1"), null);
+    assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
   },
 });
 

@@ -8,9 +8,10 @@
  */
 
 import type { ZooKeeperClient } from "../../lib/client.ts";
-import { BadArgumentsError, NoNodeError } from "../../lib/errors.ts";
+import { BadArgumentsError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
 import type { CallOptions } from "../../lib/types.ts";
+import { ChildrenCache } from "./children_cache.ts";
 import {
   PersistentNode,
   PersistentNodeMode,
@@ -35,9 +36,9 @@ export interface GroupMemberOptions {
  * declare const zk: ZooKeeperClient;
  * import { GroupMember } from "@zk/client/curator";
  * await using member = new GroupMember(zk, "/app/members", "worker-1", "10.0.0.5");
- * member.start();
+ * await member.start();
  * await member.waitForInitialCreate();
- * const members = await member.getCurrentMembers(); // Map { "worker-1" => bytes, ... }
+ * const members = member.getCurrentMembers(); // Map { "worker-1" => bytes, ... }
  * ```
  */
 export class GroupMember implements AsyncDisposable {
@@ -45,8 +46,9 @@ export class GroupMember implements AsyncDisposable {
   readonly membershipPath: string;
   /** This member's id (its node's name). */
   readonly id: string;
-  readonly #zk: ZooKeeperClient;
   readonly #node: PersistentNode;
+  readonly #members: ChildrenCache<Uint8Array>;
+  #closing: Promise<void> | undefined;
 
   /**
    * Makes the member; nothing is sent before {@linkcode GroupMember.start}.
@@ -64,18 +66,27 @@ export class GroupMember implements AsyncDisposable {
     if (id === "" || id.includes("/")) {
       throw new BadArgumentsError(`a group member id must be non-empty, without "/": ${id}`);
     }
-    this.#zk = zk;
     this.membershipPath = membershipPath;
     this.id = id;
     this.#node = new PersistentNode(zk, joinPath(membershipPath, id), payload, {
       mode: PersistentNodeMode.EPHEMERAL,
       onError: options.onError,
     });
+    this.#members = new ChildrenCache(zk, membershipPath, {
+      decode: (data) => data,
+      onChange: () => {},
+      onError: options.onError ?? ((error) => console.error(error)),
+    });
   }
 
-  /** Starts creating the member node in the background. */
-  start(): void {
+  /**
+   * Starts creating the member node in the background, and the membership
+   * view (Curator's CuratorCache: one persistent recursive watch on the
+   * group); resolves once the view is loaded.
+   */
+  async start(options: CallOptions = {}): Promise<void> {
     this.#node.start();
+    await this.#members.start(options.signal);
   }
 
   /** Resolves `true` once the member node exists (`false` after `timeout` ms). */
@@ -89,36 +100,21 @@ export class GroupMember implements AsyncDisposable {
   }
 
   /**
-   * Every member's id and payload, read now, this member always included
-   * (with its local payload if its node is not back yet), as Curator's
-   * `getCurrentMembers`.
+   * Every member's id and payload as the membership view has them, sorted by
+   * id, this member always included (with its local payload if the view has
+   * not caught up), as Curator's `getCurrentMembers`.
    */
-  async getCurrentMembers(options: CallOptions = {}): Promise<Map<string, Uint8Array>> {
-    let ids: string[];
-    try {
-      ids = await this.#zk.getChildren(this.membershipPath, options);
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) throw error;
-      ids = [];
-    }
-    const members = new Map<string, Uint8Array>();
-    await Promise.all(
-      ids.sort().map(async (id) => {
-        try {
-          const { data } = await this.#zk.get(joinPath(this.membershipPath, id), options);
-          members.set(id, data);
-        } catch (error) {
-          if (!(error instanceof NoNodeError)) throw error; // left meanwhile
-        }
-      }),
-    );
+  getCurrentMembers(): Map<string, Uint8Array> {
+    const members = new Map(this.#members.entries);
     if (!members.has(this.id)) members.set(this.id, this.#node.data);
     return new Map([...members].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** Leaves the group: the member node is deleted. Idempotent. */
+  /** Leaves the group: the member node is deleted and the view stopped. Idempotent. */
   close(): Promise<void> {
-    return this.#node.close();
+    return this.#closing ??= (async () => {
+      await Promise.all([this.#node.close(), this.#members.close()]);
+    })();
   }
 
   /** The same as {@linkcode GroupMember.close}. */

@@ -77,6 +77,11 @@ export class CuratorTool implements AsyncDisposable {
     }
   }
 
+  /** Kills the program (SIGKILL: no clean Curator close, its session times out). */
+  kill(): void {
+    this.#child.kill();
+  }
+
   /** Waits for the program to end by itself; its exit code. */
   async exitCode(): Promise<number> {
     return (await this.#child.status).code;
