@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { clusterFixture, expireSession } from "../lib/testing/mod.ts";
 import {
+  BadArgumentsError,
+  DataInconsistencyError,
   RandomStrategy,
   RoundRobinStrategy,
   ServiceDiscovery,
@@ -276,4 +278,27 @@ Deno.test("ServiceCache: stays current across its own session's expiry", async (
   await theirs.registerService(serviceInstance({ name: "api", id: "three" }));
   await until(changes, (instances) => ids(instances).join() === "three,two");
   assert.deepEqual(ids(cache.instances), ["three", "two"]);
+});
+
+Deno.test("ServiceDiscovery: unreadable instance JSON: queries throw as Curator's, caches leave it out", async (t) => {
+  await using zk = await fixture.client(t);
+  const errors: unknown[] = [];
+  await using discovery = new ServiceDiscovery(zk, {
+    basePath: "/svc",
+    onError: (error) => errors.push(error),
+  });
+  await discovery.registerService(serviceInstance({ name: "api", id: "good", port: 1 }));
+  await zk.create("/svc/api/bad", "not json");
+  await assert.rejects(discovery.queryForInstances("api"), DataInconsistencyError);
+  await assert.rejects(discovery.queryForInstance("api", "bad"), DataInconsistencyError);
+  await using cache = discovery.serviceCache("api");
+  await cache.start();
+  assert.deepEqual(ids(cache.instances), ["good"]);
+  assert.ok(errors.some((e) => e instanceof DataInconsistencyError));
+  assert.throws(() => serviceInstance({ name: "a/b" }), BadArgumentsError);
+  assert.throws(() => serviceInstance({ name: "a", port: 70000 }), BadArgumentsError);
+  await assert.rejects(
+    discovery.updateService(serviceInstance({ name: "api", id: "elsewhere" })),
+    BadArgumentsError,
+  );
 });
