@@ -16,6 +16,43 @@
  * @module
  */
 
+export type { CallOptions } from "../../lib/types.ts";
+
+// Counters, PersistentNode, ServiceDiscovery, GroupMember.
+export { SharedCount, type SharedCountOptions, type VersionedValue } from "./shared_count.ts";
+export {
+  type AtomicValue,
+  DistributedAtomicLong,
+  type DistributedAtomicLongOptions,
+} from "./atomic_long.ts";
+export {
+  PersistentNode,
+  PersistentNodeMode,
+  type PersistentNodeOptions,
+  type WaitForInitialCreateOptions,
+} from "./persistent_node.ts";
+export { GroupMember, type GroupMemberOptions } from "./group_member.ts";
+export { ServiceDiscovery, type ServiceDiscoveryOptions } from "./service_discovery.ts";
+export { ServiceCache, type ServiceCacheOptions } from "./service_cache.ts";
+export {
+  type ProviderStrategy,
+  RandomStrategy,
+  RoundRobinStrategy,
+  ServiceProvider,
+  type ServiceProviderOptions,
+  StickyStrategy,
+} from "./service_provider.ts";
+export {
+  decodeServiceInstance,
+  encodeServiceInstance,
+  type ServiceInstance,
+  serviceInstance,
+  type ServiceInstanceInit,
+  ServiceType,
+  UriSpec,
+  type UriSpecPart,
+} from "./service_instance.ts";
+
 // Locks, semaphore and elections.
 export {
   InterProcessMutex,
