@@ -32,6 +32,28 @@ import {
   type ChildrenWatchOptions,
 } from "../recipes/children_watch.ts";
 import { TreeCache, type TreeCacheOptions } from "../recipes/tree_cache.ts";
+import {
+  DistributedAtomicLong,
+  type DistributedAtomicLongOptions,
+  GroupMember,
+  type GroupMemberOptions,
+  InterProcessMutex,
+  type InterProcessMutexOptions,
+  InterProcessReadWriteLock,
+  InterProcessSemaphoreV2,
+  type InterProcessSemaphoreV2Options,
+  LeaderLatch,
+  type LeaderLatchOptions,
+  LeaderSelector,
+  type LeaderSelectorListener,
+  type LeaderSelectorOptions,
+  PersistentNode,
+  type PersistentNodeOptions,
+  ServiceDiscovery,
+  type ServiceDiscoveryOptions,
+  SharedCount,
+  type SharedCountOptions,
+} from "../recipes/curator/mod.ts";
 
 export type {
   ClientIdentity,
@@ -152,6 +174,71 @@ export class ZooKeeperClient extends ZooKeeperClientCore {
   /** A {@linkcode TreeCache} of the subtree at `path` (call `start()`). */
   treeCache(path: string, options?: TreeCacheOptions): TreeCache {
     return new TreeCache(this, path, options);
+  }
+
+  // ---- Curator's recipes (`@zk/client/curator`) -----------------------------
+
+  /** An {@linkcode InterProcessMutex} on `path` (Curator's lock format). */
+  interProcessMutex(path: string, options?: InterProcessMutexOptions): InterProcessMutex {
+    return new InterProcessMutex(this, path, options);
+  }
+  /** An {@linkcode InterProcessReadWriteLock} on `path` (Curator's format). */
+  interProcessReadWriteLock(
+    path: string,
+    options?: InterProcessMutexOptions,
+  ): InterProcessReadWriteLock {
+    return new InterProcessReadWriteLock(this, path, options);
+  }
+  /** An {@linkcode InterProcessSemaphoreV2} on `path` (Curator's format). */
+  interProcessSemaphoreV2(
+    path: string,
+    options: InterProcessSemaphoreV2Options,
+  ): InterProcessSemaphoreV2 {
+    return new InterProcessSemaphoreV2(this, path, options);
+  }
+  /** A {@linkcode LeaderLatch} on `path` (Curator's format; call `start()`). */
+  leaderLatch(path: string, options?: LeaderLatchOptions): LeaderLatch {
+    return new LeaderLatch(this, path, options);
+  }
+  /** A {@linkcode LeaderSelector} on `path` calling `listener` while leader (call `start()`). */
+  leaderSelector(
+    path: string,
+    listener: LeaderSelectorListener,
+    options?: LeaderSelectorOptions,
+  ): LeaderSelector {
+    return new LeaderSelector(this, path, listener, options);
+  }
+  /** A {@linkcode SharedCount} at `path`, `seed` when it is created (call `start()`). */
+  sharedCount(path: string, seed: number, options?: SharedCountOptions): SharedCount {
+    return new SharedCount(this, path, seed, options);
+  }
+  /** A {@linkcode DistributedAtomicLong} at `path` (Curator's 8-byte format). */
+  distributedAtomicLong(
+    path: string,
+    options?: DistributedAtomicLongOptions,
+  ): DistributedAtomicLong {
+    return new DistributedAtomicLong(this, path, options);
+  }
+  /** A {@linkcode PersistentNode} at `basePath` holding `data` (call `start()`). */
+  persistentNode(
+    basePath: string,
+    data: Uint8Array | string,
+    options?: PersistentNodeOptions,
+  ): PersistentNode {
+    return new PersistentNode(this, basePath, data, options);
+  }
+  /** A {@linkcode ServiceDiscovery} under `options.basePath` (curator-x-discovery's format). */
+  serviceDiscovery(options: ServiceDiscoveryOptions): ServiceDiscovery {
+    return new ServiceDiscovery(this, options);
+  }
+  /** A {@linkcode GroupMember} `id` of the group at `membershipPath` (call `start()`). */
+  groupMember(
+    membershipPath: string,
+    id: string,
+    payload?: Uint8Array | string,
+    options?: GroupMemberOptions,
+  ): GroupMember {
+    return new GroupMember(this, membershipPath, id, payload, options);
   }
 }
 

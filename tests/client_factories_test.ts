@@ -19,6 +19,18 @@ import {
   WriteLock,
   ZooKeeperClient,
 } from "../mod.ts";
+import {
+  DistributedAtomicLong,
+  GroupMember,
+  InterProcessMutex,
+  InterProcessReadWriteLock,
+  InterProcessSemaphoreV2,
+  LeaderLatch,
+  LeaderSelector,
+  PersistentNode,
+  ServiceDiscovery,
+  SharedCount,
+} from "../recipes/curator/mod.ts";
 
 Deno.test({
   name: "every recipe has a factory on the client",
@@ -47,4 +59,18 @@ Deno.test({
     assert.ok(zk.lockingQueue("/lq") instanceof LockingQueue);
     assert.ok(zk.treeCache("/tree", { maxDepth: 3 }) instanceof TreeCache);
   },
+});
+
+Deno.test("every Curator recipe has a factory on the client", async () => {
+  await using zk = new ZooKeeperClient({ hosts: "127.0.0.1:1" });
+  assert.ok(zk.interProcessMutex("/m") instanceof InterProcessMutex);
+  assert.ok(zk.interProcessReadWriteLock("/rw") instanceof InterProcessReadWriteLock);
+  assert.ok(zk.interProcessSemaphoreV2("/s", { maxLeases: 2 }) instanceof InterProcessSemaphoreV2);
+  assert.ok(zk.leaderLatch("/latch", { id: "me" }) instanceof LeaderLatch);
+  assert.ok(zk.leaderSelector("/sel", async () => {}) instanceof LeaderSelector);
+  assert.ok(zk.sharedCount("/count", 0) instanceof SharedCount);
+  assert.ok(zk.distributedAtomicLong("/long") instanceof DistributedAtomicLong);
+  assert.ok(zk.persistentNode("/node", "data") instanceof PersistentNode);
+  assert.ok(zk.serviceDiscovery({ basePath: "/services" }) instanceof ServiceDiscovery);
+  assert.ok(zk.groupMember("/group", "me") instanceof GroupMember);
 });
