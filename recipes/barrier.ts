@@ -17,6 +17,7 @@
 
 import { deleteIfPresent, deleteRetried } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { createOwnEphemeral } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError, NodeExistsError } from "../lib/errors.ts";
 import { joinPath } from "../lib/paths.ts";
@@ -265,12 +266,9 @@ export class DoubleBarrier {
   }
 
   async #createMine(signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await this.#zk.create(this.#mine, this.identifier, { ephemeral: true, signal });
-    } catch (error) {
-      // Ours: the name is unique, and a node of an expired session is gone.
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
+    // Our unique name: a node of an older session that the server still
+    // holds is replaced, or it would vanish and leave the others waiting.
+    await createOwnEphemeral(this.#zk, this.#mine, this.identifier, signal);
   }
 
   async #cleanUp(): Promise<void> {

@@ -20,6 +20,7 @@
 
 import { deleteIfPresent } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { inspectOwn } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -48,6 +49,7 @@ export interface LockingQueueGetOptions extends CallOptions {
 
 const ENTRY = /^entry-(\d{3})-(-?\d+)$/;
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 function checkPriority(priority: number): string {
   if (!Number.isInteger(priority) || priority < 0 || priority > 999) {
@@ -413,16 +415,10 @@ export class LockingQueue extends BaseQueue {
         return stat.ephemeralOwner;
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
-        // Ours if a create whose reply was lost went through.
-        try {
-          const { data, stat } = await zk.get(lock);
-          if (stat.ephemeralOwner === zk.sessionId && decoder.decode(data) === this.id) {
-            return stat.ephemeralOwner;
-          }
-        } catch (again) {
-          if (!(again instanceof NoNodeError)) throw again;
-        }
-        return undefined;
+        // Ours if a create whose reply was lost went through; one of our
+        // older session is deleted (the entry is free again: look again).
+        const own = await inspectOwn(zk, lock, { data: encoder.encode(this.id) });
+        return own.state === "current" ? own.stat.ephemeralOwner : undefined;
       }
     }, { maxTries: -1 });
     let session: bigint | undefined;

@@ -19,6 +19,7 @@
  */
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
+import { inspectOwn } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
@@ -240,7 +241,7 @@ export class Semaphore {
     leasePath: string,
     signal: AbortSignal,
   ): Promise<ContenderNode | undefined> {
-    let stat: Stat | null;
+    let stat: Stat;
     try {
       stat = (await this.#zk.create(leasePath, encoder.encode(this.identifier), {
         ephemeral: true,
@@ -249,13 +250,11 @@ export class Semaphore {
       })).stat;
     } catch (error) {
       if (!(error instanceof NodeExistsError)) throw error;
-      stat = await this.#zk.exists(leasePath, { signal });
-    }
-    if (stat === null) return undefined;
-    if (stat.ephemeralOwner !== this.#zk.sessionId) {
-      // Made by our expired session: it is dying; clear it and look again.
-      await this.#zk.delete(leasePath, { signal }).catch(() => {});
-      return undefined;
+      // Made by our older session: deleted, and we look again (with the
+      // hand-out lock of the current session) rather than re-create it here.
+      const own = await inspectOwn(this.#zk, leasePath, { signal });
+      if (own.state !== "current") return undefined;
+      stat = own.stat;
     }
     return {
       name,

@@ -32,6 +32,7 @@ import { ForceRetryError, RetryPolicy } from "../../lib/retry.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../../lib/types.ts";
 import { type HeldSignal, heldSignal } from "./session_signal.ts";
 import { forgetWatcher } from "./wakeup.ts";
+import { inspectOwn, ownedByOldSession } from "./owned.ts";
 
 /**
  * What holding a lock, a semaphore lease or leadership gives you: the node
@@ -229,7 +230,7 @@ function toNode(path: string, stat: Stat, ephemeral: boolean): ContenderNode {
 
 /** An ephemeral node made by a session other than the client's current one. */
 export function isStale(zk: Pick<ZooKeeperClient, "sessionId">, node: ContenderNode): boolean {
-  return node.ephemeral && node.session !== zk.sessionId;
+  return node.ephemeral && ownedByOldSession(zk, node.session);
 }
 
 // The clean-up after an attempt or a release: retried through any length of
@@ -300,11 +301,14 @@ export class ProtectedCreate {
     for (const name of children) {
       if (!name.startsWith(this.prefix)) continue;
       const path = joinPath(this.#dir, name);
+      if (this.#ephemeral) {
+        // One of an older session is deleted: it dies with that session.
+        const own = await inspectOwn(this.#zk, path, { signal });
+        if (own.state === "current") found.push(toNode(path, own.stat, true));
+        continue;
+      }
       const stat = await this.#zk.exists(path, { signal });
-      if (stat === null) continue;
-      const node = toNode(path, stat, this.#ephemeral);
-      if (isStale(this.#zk, node)) await deleteIfPresent(this.#zk, path, signal);
-      else found.push(node);
+      if (stat !== null) found.push(toNode(path, stat, false));
     }
     found.sort((a, b) => a.sequence - b.sequence);
     // Two of ours would mean two places in the queue; keep the first.
