@@ -20,7 +20,7 @@
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
 import { inspectOwn } from "./internal/owned.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
   ConfigurationError,
@@ -42,6 +42,15 @@ import {
 } from "./internal/contenders.ts";
 import { forgetWatcher } from "./internal/wakeup.ts";
 import { Lock, LockReentryError } from "./lock.ts";
+
+/** Options of the {@linkcode Semaphore} constructor. */
+export interface SemaphoreOptions {
+  /**
+   * When a lease's signal aborts: `"suspended"` (at SUSPENDED or LOST) or
+   * `"lost"` (at LOST only). Default: the client's `ownershipPolicy`.
+   */
+  ownershipPolicy?: OwnershipPolicy;
+}
 
 /** Options of {@linkcode Semaphore.acquire}. */
 export interface SemaphoreAcquireOptions {
@@ -95,7 +104,13 @@ export class Semaphore {
    * @param identifier What `leaseHolders()` reports for this holder (default `""`).
    * @param maxLeases The lease limit, a positive integer (default 1).
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier = "", maxLeases = 1) {
+  constructor(
+    zk: ZooKeeperClient,
+    path: string,
+    identifier = "",
+    maxLeases = 1,
+    options: SemaphoreOptions = {},
+  ) {
     validatePath(path);
     if (path === "/") throw new BadArgumentsError("a semaphore cannot live at /");
     if (!Number.isInteger(maxLeases) || maxLeases < 1) {
@@ -105,7 +120,7 @@ export class Semaphore {
     this.path = path;
     this.identifier = identifier;
     this.maxLeases = maxLeases;
-    this.#holder = new Holder(zk, "semaphore", path);
+    this.#holder = new Holder(zk, "semaphore", path, options.ownershipPolicy);
   }
 
   /** True while this instance holds a lease. */

@@ -16,7 +16,7 @@
  */
 
 import { deleteIfPresent } from "./tolerant.ts";
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../../lib/client.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -57,8 +57,9 @@ export interface LockHandle extends AsyncDisposable {
   readonly czxid: bigint;
   /**
    * Aborts when ownership is no longer certain: the connection is SUSPENDED
-   * (reason: `ConnectionLossError`), the session is LOST (`SessionExpiredError`),
-   * the node was deleted by someone else (`NoNodeError`), or the handle was
+   * (reason: `ConnectionLossError`; only under the `"suspended"` ownership
+   * policy, the default), the session is LOST (`SessionExpiredError`), the
+   * node was deleted by someone else (`NoNodeError`), or the handle was
    * released. A non-ephemeral node survives the session, so its handle
    * ignores connection states. An aborted signal never "un-aborts": after a
    * reconnect, release and acquire again.
@@ -458,13 +459,14 @@ class HeldNode implements LockHandle {
     zk: ZooKeeperClient,
     node: ContenderNode,
     what: string,
+    policy: OwnershipPolicy,
     onRelease?: () => void,
   ) {
     this.#zk = zk;
     this.#node = node;
     this.#onRelease = onRelease;
     if (node.ephemeral) {
-      this.#held = heldSignal(zk, what);
+      this.#held = heldSignal(zk, what, policy);
     } else {
       const controller = new AbortController();
       this.#held = {
@@ -485,9 +487,10 @@ class HeldNode implements LockHandle {
     zk: ZooKeeperClient,
     node: ContenderNode,
     what: string,
+    policy: OwnershipPolicy,
     onRelease?: () => void,
   ): Promise<HeldNode> {
-    const handle = new HeldNode(zk, node, what, onRelease);
+    const handle = new HeldNode(zk, node, what, policy, onRelease);
     await handle.#watchNode(what);
     return handle;
   }
@@ -548,6 +551,16 @@ class HeldNode implements LockHandle {
   }
 }
 
+/** `policy` if it is one, else a {@linkcode BadArgumentsError}. */
+export function checkPolicy(policy: OwnershipPolicy | undefined): OwnershipPolicy | undefined {
+  if (policy !== undefined && policy !== "suspended" && policy !== "lost") {
+    throw new BadArgumentsError(
+      `ownershipPolicy must be "suspended" or "lost", not ${String(policy)}`,
+    );
+  }
+  return policy;
+}
+
 /**
  * What a lock or semaphore instance keeps between calls: the handle it
  * holds, and the controller of the one attempt under way, which
@@ -558,14 +571,19 @@ export class Holder {
   readonly #zk: ZooKeeperClient;
   readonly #path: string;
   readonly #what: string;
+  readonly #policy: OwnershipPolicy | undefined;
   #handle: LockHandle | undefined;
   #cancel: AbortController | undefined;
 
-  /** For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`. */
-  constructor(zk: ZooKeeperClient, kind: string, path: string) {
+  /**
+   * For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`; its handles
+   * follow `policy`, or the client's `ownershipPolicy` when left out.
+   */
+  constructor(zk: ZooKeeperClient, kind: string, path: string, policy?: OwnershipPolicy) {
     this.#zk = zk;
     this.#path = path;
     this.#what = `${kind} ${path}`;
+    this.#policy = checkPolicy(policy);
   }
 
   /** True while a handle is held (acquired and not yet released). */
@@ -606,7 +624,8 @@ export class Holder {
     try {
       const node = await attempt(attempting.signal);
       if (node === null) return null;
-      const handle = await HeldNode.hold(this.#zk, node, this.#what, () => {
+      const policy = this.#policy ?? this.#zk.ownershipPolicy;
+      const handle = await HeldNode.hold(this.#zk, node, this.#what, policy, () => {
         if (this.#handle === handle) this.#handle = undefined;
       });
       this.#handle = handle;
