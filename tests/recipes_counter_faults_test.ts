@@ -55,7 +55,8 @@ Deno.test({
   sanitizeOps: true,
   sanitizeResources: true,
   async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ freePorts: true });
+    // Sessions of up to 20 s: a client held away while others act keeps its session.
+    await using cluster = await ZooKeeperCluster.start({ freePorts: true, tickTime: 1000 });
 
     await t.step(
       "an add whose write never arrived does not claim another client's +1",

@@ -22,7 +22,8 @@ Deno.test({
   sanitizeOps: true,
   sanitizeResources: true,
   async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ freePorts: true });
+    // Sessions of up to 20 s: a client held away while others act keeps its session.
+    await using cluster = await ZooKeeperCluster.start({ freePorts: true, tickTime: 1000 });
 
     await t.step(
       "LockingQueue.release() after a lost reply leaves the lock kazoo took since alone",

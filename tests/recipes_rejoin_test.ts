@@ -13,6 +13,10 @@ import { PartitionState, SetPartitioner } from "../recipes/partitioner.ts";
 import { eventually, proxiedClient, uniqueChroot, within } from "./helpers.ts";
 import { lostWhileServerHoldsSession } from "./recipes_faults_helpers.ts";
 
+// A waiter that was retrying while no session was granted may be in a
+// back-off pause of several seconds when the new session comes.
+const REJOIN_WAIT = 30_000;
+
 /** Whether `path` is an ephemeral node of `zk`'s current session, asked through `admin`. */
 async function ownedByLiveSession(
   admin: ZooKeeperClient,
@@ -46,7 +50,7 @@ Deno.test({
           // The re-join must replace the old session's node, not adopt it.
           await eventually(
             () => ownedByLiveSession(admin, zk, party.memberPath),
-            10_000,
+            REJOIN_WAIT,
             "the member node owned by the new session",
           );
         } finally {
@@ -72,14 +76,14 @@ Deno.test({
         try {
           await eventually(
             () => ownedByLiveSession(admin, zk, mine),
-            10_000,
+            REJOIN_WAIT,
             "the participant node owned by the new session",
           );
         } finally {
           await holder.close();
         }
         const second = new DoubleBarrier(admin, "/b", 2, "second");
-        await within(Promise.all([entering, second.enter()]), 15_000, "both entered");
+        await within(Promise.all([entering, second.enter()]), 30_000, "both entered");
         await within(Promise.all([first.leave(), second.leave()]), 15_000, "both left");
       },
     );
@@ -109,7 +113,7 @@ Deno.test({
                 const owners = await Promise.all(names.map((n) => admin.exists(`/sp/party/${n}`)));
                 return owners.some((s) => s?.ephemeralOwner === zk.sessionId);
               },
-              10_000,
+              REJOIN_WAIT,
               "the cut member's party node owned by its new session",
             );
           } finally {
