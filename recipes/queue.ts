@@ -263,6 +263,8 @@ export class Queue extends BaseQueue {
    * with its data, or `null` if `timeout` ms pass first; rejects with
    * `signal.reason` when `signal` aborts.
    *
+   * @throws {OutcomeUnknownError} as {@linkcode Queue.get} does, after a connection loss.
+   *
    * @example
    * ```ts
    * const data = await new Queue(zk, "/jobs").take({ timeout: 5_000 });
