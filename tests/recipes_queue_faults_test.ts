@@ -65,6 +65,28 @@ Deno.test({
     );
 
     await t.step(
+      "LockingQueue.consume() after a lost reply knows its consume went through",
+      async () => {
+        const chroot = uniqueChroot("locking-queue-consume");
+        await using admin = await chrootedClient(cluster, chroot);
+        const faults = new RequestFaults();
+        await using zk = await chrootedClient(cluster, chroot, { transport: faults });
+        await new LockingQueue(admin, "/lq").putAll(["one", "two"]);
+        const ours = new LockingQueue(zk, "/lq");
+        assert.equal(text(await ours.get({ timeout: 10_000 })), "one");
+        const dropped = faults.dropReplyTo((r) => r.type === Op.multi);
+        const consuming = ours.consume();
+        await dropped;
+        assert.equal(await consuming, true);
+        assert.equal(ours.holding, undefined);
+        assert.deepEqual(await admin.getChildren("/lq/taken"), []);
+        assert.equal((await admin.getChildren("/lq/entries")).length, 1);
+        assert.equal(text(await ours.get({ timeout: 10_000 })), "two");
+        assert.equal(await ours.consume(), true);
+      },
+    );
+
+    await t.step(
       "Queue.get() whose delete never arrived does not hand out the entry kazoo took",
       async () => {
         const chroot = uniqueChroot("queue-get");
@@ -96,5 +118,23 @@ Deno.test({
         assert.deepEqual(await admin.getChildren("/q"), []);
       },
     );
+
+    await t.step("Queue.get() whose reply was lost says so rather than guess", async () => {
+      const chroot = uniqueChroot("queue-get-reply-lost");
+      await using admin = await chrootedClient(cluster, chroot);
+      const faults = new RequestFaults();
+      await using zk = await chrootedClient(cluster, chroot, { transport: faults });
+      await new Queue(admin, "/q").putAll(["first", "second"]);
+      const queue = new Queue(zk, "/q");
+      const dropped = faults.dropReplyTo((r) => r.type === Op.delete);
+      const getting = queue.get();
+      getting.catch(() => {});
+      await dropped;
+      const error = await getting.then(() => undefined, (e) => e);
+      assert.ok(error instanceof OutcomeUnknownError, String(error));
+      assert.match(error.path!, /^\/q\/entry-100-0+$/);
+      assert.equal(text(await queue.get()), "second", "the next entry is handed out once");
+      assert.equal(await queue.get(), null);
+    });
   },
 });
