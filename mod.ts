@@ -19,6 +19,7 @@ export {
   type Data,
   type GetChildrenOptions,
   type NodeData,
+  type OwnershipPolicy,
   type PersistentWatchOptions,
   type ReadOp,
   type ReadResult,

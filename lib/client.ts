@@ -61,6 +61,7 @@ export type {
   Data,
   GetChildrenOptions,
   NodeData,
+  OwnershipPolicy,
   PersistentWatchOptions,
   ReadOp,
   ReadResult,

@@ -123,7 +123,23 @@ export interface ZooKeeperClientOptions {
   maxPacketSize?: number;
   /** Largest reply the client accepts, bytes (default 4 × `maxPacketSize`). */
   maxReplySize?: number;
+  /**
+   * When the recipes' ownership signals (lock and semaphore handles,
+   * leadership) abort, unless a recipe overrides it (default `"suspended"`).
+   */
+  ownershipPolicy?: OwnershipPolicy;
 }
+
+/**
+ * When an ownership signal aborts (Curator's connection-state error policies):
+ * - `"suspended"` (Curator's Standard policy): at SUSPENDED, as soon as the
+ *   connection drops, since the session may expire before it comes back and
+ *   nobody can tell. Safe: work stops before anyone else can own the thing.
+ * - `"lost"` (Curator's SessionConnectionStateErrorPolicy): only at LOST.
+ *   Work rides out short blips, but may run on for up to a session timeout
+ *   after the server expired the session, while another owner already works.
+ */
+export type OwnershipPolicy = "suspended" | "lost";
 
 /** Data arguments: bytes, or a string sent as UTF-8. */
 export type Data = Uint8Array | string;
@@ -243,6 +259,7 @@ export class ZooKeeperClientCore implements AsyncDisposable {
   readonly #tls: TlsOptions | undefined;
   readonly #startTimeout: number;
   #hosts: { host: string; port: number }[];
+  readonly #ownershipPolicy: OwnershipPolicy;
 
   /** Checks the options; nothing is connected until `start()`. */
   constructor(options: ZooKeeperClientCoreOptions) {
@@ -269,6 +286,12 @@ export class ZooKeeperClientCore implements AsyncDisposable {
     this.#transport = options.transport;
     this.#tls = options.tls === true ? {} : options.tls;
     this.#startTimeout = positive("startTimeout", options.startTimeout ?? 15_000);
+    this.#ownershipPolicy = options.ownershipPolicy ?? "suspended";
+    if (this.#ownershipPolicy !== "suspended" && this.#ownershipPolicy !== "lost") {
+      throw new ConfigurationError(
+        `ownershipPolicy must be "suspended" or "lost", not ${String(options.ownershipPolicy)}`,
+      );
+    }
     const maxPacketSize = positive("maxPacketSize", options.maxPacketSize ?? 0xfffff);
     const maxReplySize = positive("maxReplySize", options.maxReplySize ?? maxPacketSize * 4);
     if (options.sasl && options.sasl.mechanism !== "DIGEST-MD5") {
@@ -364,6 +387,10 @@ export class ZooKeeperClientCore implements AsyncDisposable {
   /** The session id (0n before the first session). */
   get sessionId(): bigint {
     return this.#session.sessionId;
+  }
+  /** The recipes' default {@linkcode OwnershipPolicy} (`"suspended"` unless set). */
+  get ownershipPolicy(): OwnershipPolicy {
+    return this.#ownershipPolicy;
   }
   /** The session password (to resume the session elsewhere). */
   get sessionPassword(): Uint8Array {

@@ -405,3 +405,29 @@ export class TransactionError extends ZooKeeperError {
     this.failedIndex = index;
   }
 }
+
+/**
+ * A recipe cannot tell whether its change was applied: the connection
+ * dropped while the request was in flight, and what the server holds now
+ * proves neither outcome (another client may have made the same change).
+ * The recipe reports nothing as done; deciding what to do is the caller's.
+ * Not retried by the client's `retry()`: a blind retry could apply the
+ * change twice. `code` is that of the connection loss behind it.
+ *
+ * @example
+ * ```ts
+ * import { Counter, OutcomeUnknownError, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * try {
+ *   await new Counter(zk, "/jobs/done").add(1);
+ * } catch (e) {
+ *   if (e instanceof OutcomeUnknownError) console.warn("maybe counted:", e.message);
+ * }
+ * ```
+ */
+export class OutcomeUnknownError extends ZooKeeperError {
+  /** Makes the error with a message saying what is unknown. */
+  constructor(message: string, options?: ZooKeeperErrorOptions) {
+    super(ErrorCode.CONNECTION_LOSS, message, options);
+  }
+}

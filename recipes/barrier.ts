@@ -15,12 +15,25 @@
  * @module
  */
 
-import { deleteIfPresent, deleteRetried } from "./internal/tolerant.ts";
+import { deleteIfPresent } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { createOwnEphemeral } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
-import { BadArgumentsError, NodeExistsError } from "../lib/errors.ts";
+import {
+  BadArgumentsError,
+  BadVersionError,
+  ConnectionLossError,
+  NodeExistsError,
+  NoNodeError,
+  OperationTimeoutError,
+} from "../lib/errors.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { CallOptions } from "../lib/types.ts";
+
+/** Errors after which a request may or may not have been applied. */
+function isConnectionTrouble(error: unknown): boolean {
+  return error instanceof ConnectionLossError || error instanceof OperationTimeoutError;
+}
 
 /** Options of {@linkcode Barrier.wait}. */
 export interface BarrierWaitOptions extends CallOptions {
@@ -72,16 +85,45 @@ export class Barrier {
   }
 
   /**
-   * Takes the barrier down. Resolves `true` if this call removed it, `false`
-   * if it was not up.
+   * Takes the barrier down: deletes the node that is up when the call
+   * starts, and only that one. Resolves `true` once it is down, `false` if
+   * no barrier was up (or another client removed it first).
+   *
+   * Through connection loss: if the reply to our delete is lost, the retry
+   * first looks at the node again. Gone means it is down (by our delete, or
+   * by a concurrent remove: both count as `true`); a node with another
+   * creation zxid is a barrier put up again since, and is left alone; the
+   * same node is deleted again, conditionally on its version. kazoo instead
+   * retries a plain delete, which can take down a barrier raised meanwhile.
+   * One window remains: if, within the one round trip between that look and
+   * the delete, others both remove the barrier and raise a new one, the new
+   * one is deleted (ZooKeeper has no delete conditional on the creation zxid).
    *
    * @example
    * ```ts
    * const removed = await new Barrier(zk, "/deploy/gate").remove();
    * ```
    */
-  remove(options: CallOptions = {}): Promise<boolean> {
-    return deleteRetried(this.#zk, this.path, options.signal);
+  async remove(options: CallOptions = {}): Promise<boolean> {
+    const signal = options.signal;
+    const zk = this.#zk;
+    const look = () => zk.retry(() => zk.exists(this.path, { signal }), { maxTries: -1, signal });
+    const up = await look();
+    if (up === null) return false;
+    let version = up.version;
+    while (true) {
+      try {
+        await zk.delete(this.path, { version, signal });
+        return true;
+      } catch (error) {
+        if (error instanceof NoNodeError) return false;
+        if (!(isConnectionTrouble(error) || error instanceof BadVersionError)) throw error;
+      }
+      // Our delete may have gone through: is the barrier we saw still up?
+      const now = await look();
+      if (now === null || now.czxid !== up.czxid) return true;
+      version = now.version;
+    }
   }
 
   /**
@@ -265,12 +307,9 @@ export class DoubleBarrier {
   }
 
   async #createMine(signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await this.#zk.create(this.#mine, this.identifier, { ephemeral: true, signal });
-    } catch (error) {
-      // Ours: the name is unique, and a node of an expired session is gone.
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
+    // Our unique name: a node of an older session that the server still
+    // holds is replaced, or it would vanish and leave the others waiting.
+    await createOwnEphemeral(this.#zk, this.#mine, this.identifier, signal);
   }
 
   async #cleanUp(): Promise<void> {

@@ -16,7 +16,9 @@ import {
   BadVersionError,
   ConnectionLossError,
   DataInconsistencyError,
+  NodeExistsError,
   NoNodeError,
+  OutcomeUnknownError,
   SessionExpiredError,
 } from "../lib/errors.ts";
 import { throwIfAborted } from "../lib/abort.ts";
@@ -39,7 +41,11 @@ export type CounterType = "int" | "float";
 
 /** Options of {@linkcode Counter}. */
 export interface CounterOptions {
-  /** The value of a node with no data (default 0). The node is created empty. */
+  /**
+   * The value of a node with no data (default 0). A missing node is created
+   * empty with the kazoo encoding (as kazoo does), holding this value with
+   * the curator encoding (Curator cannot read an empty node).
+   */
   default?: number;
   /**
    * The number type (default: `"int"` when `default` is an integer, else `"float"`).
@@ -141,12 +147,17 @@ export class Counter {
    * Lost races are retried at once; connection trouble is waited out.
    *
    * If the connection drops while the conditional write is in flight, the
-   * counter re-reads the node: unchanged, or one version further with other
-   * bytes, means the write was not applied and it tries again; one version
-   * further with exactly our bytes means it was. Two or more writes since
-   * cannot be told apart, and reject with {@linkcode ConnectionLossError}
-   * rather than risk counting twice (kazoo would add again).
+   * counter re-reads the node. Unchanged, or one version further with other
+   * bytes (another client's write won, so ours, conditional on the old
+   * version, failed), proves the write was not applied: it tries again.
+   * Anything else cannot be proven either way: one version further with
+   * exactly our bytes is our write or another client's add of the same
+   * amount, and two or more writes since may or may not include ours. Then
+   * it rejects with {@linkcode OutcomeUnknownError}, never reporting a value
+   * that may not be the result of this add, nor adding twice (kazoo would
+   * add again; a blind retry could too).
    *
+   * @throws {OutcomeUnknownError} after a connection loss, as above.
    * @throws {BadArgumentsError} if `delta` does not fit the counter's type, or
    * the result would not fit (a non-safe integer, or out of int32 for `"curator"`).
    *
@@ -175,8 +186,9 @@ export class Counter {
           continue;
         }
         if (!(error instanceof ConnectionLossError)) throw error;
-        const outcome = await this.#outcome(stat.version, bytes, error, signal);
-        if (outcome === "retry") continue;
+        // Either proven not applied (try again) or unknown (rejects).
+        await this.#outcome(stat.version, bytes, error, signal);
+        continue;
       }
       this.#preValue = pre;
       this.#postValue = post;
@@ -199,13 +211,16 @@ export class Counter {
     return this.add(-delta, options);
   }
 
-  /** After a write whose reply was lost: was it applied ("done"), not applied ("retry")? */
+  /**
+   * After a write whose reply was lost: resolves when it provably was not
+   * applied; rejects with {@linkcode OutcomeUnknownError} when that cannot be told.
+   */
   async #outcome(
     version: number,
     bytes: Uint8Array,
     lost: ConnectionLossError,
     signal: AbortSignal | undefined,
-  ): Promise<"done" | "retry"> {
+  ): Promise<"retry"> {
     let now: { data: Uint8Array; stat: Stat };
     try {
       now = await this.#zk.retry(() => this.#zk.get(this.path, { signal }), {
@@ -220,14 +235,19 @@ export class Counter {
       throw error;
     }
     if (now.stat.version === version) return "retry";
-    // One write since: ours (our bytes), or someone else's (then ours, which
-    // needed the old version, cannot have been applied). Identical bytes from
-    // someone adding the same amount at the same moment would be mistaken for
-    // ours, the one case this cannot tell apart.
-    if (now.stat.version === version + 1) return sameBytes(now.data, bytes) ? "done" : "retry";
-    throw new ConnectionLossError(
-      `counter ${this.path}: the connection dropped during an update and others have ` +
-        `written since; whether it was applied is unknown`,
+    // One write since with other bytes: someone else's, so ours, which
+    // needed the old version, cannot have been applied.
+    if (now.stat.version === version + 1 && !sameBytes(now.data, bytes)) return "retry";
+    // Our bytes could be another client's add of the same amount from the
+    // same value: the data format (kazoo's, Curator's) has no room for a
+    // writer's mark, so nothing here proves the write was ours.
+    throw new OutcomeUnknownError(
+      now.stat.version === version + 1
+        ? `counter ${this.path}: the connection dropped during an update, and the node now ` +
+          `holds what it would have written, which another client adding the same amount ` +
+          `would write too; whether this add was applied is unknown`
+        : `counter ${this.path}: the connection dropped during an update and others have ` +
+          `written since; whether this add was applied is unknown`,
       { cause: lost, path: this.path },
     );
   }
@@ -237,7 +257,7 @@ export class Counter {
       try {
         return await this.#zk.retry(async () => {
           if (!this.#ensured) {
-            await this.#zk.ensurePath(this.path, { signal });
+            await this.#ensure(signal);
             this.#ensured = true;
           }
           const { data, stat } = await this.#zk.get(this.path, { signal });
@@ -248,6 +268,20 @@ export class Counter {
         if (!(error instanceof NoNodeError)) throw error;
         this.#ensured = false;
       }
+    }
+  }
+
+  /**
+   * Creates a missing node. kazoo's counter starts empty (kazoo reads that as
+   * the default); Curator's `SharedCount` cannot read an empty node, so the
+   * curator encoding starts with the default as a 4-byte int.
+   */
+  async #ensure(signal: AbortSignal | undefined): Promise<void> {
+    if (this.encoding === "kazoo") return await this.#zk.ensurePath(this.path, { signal });
+    try {
+      await this.#zk.create(this.path, this.#encode(this.default), { makeParents: true, signal });
+    } catch (error) {
+      if (!(error instanceof NodeExistsError)) throw error;
     }
   }
 

@@ -18,10 +18,19 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError } from "../lib/errors.ts";
 import { whileConnected } from "./internal/contenders.ts";
 import { Lock } from "./lock.ts";
+
+/** Options of the {@linkcode Election} constructor. */
+export interface ElectionOptions {
+  /**
+   * When the leadership signal aborts: `"suspended"` (at SUSPENDED or LOST)
+   * or `"lost"` (at LOST only). Default: the client's `ownershipPolicy`.
+   */
+  ownershipPolicy?: OwnershipPolicy;
+}
 
 /** Options of {@linkcode Election.run}. */
 export interface ElectionRunOptions {
@@ -39,8 +48,9 @@ export interface ElectionRunOptions {
  * {@linkcode Election.run} waits to be elected, calls the leader function
  * with a leadership signal, and steps down when the function settles. The
  * signal aborts when leadership is no longer certain: the connection is
- * SUSPENDED, the session is LOST, the node is deleted, {@linkcode Election.cancel}
- * is called or `run`'s signal aborts. kazoo tells its leader none of this.
+ * SUSPENDED (unless the ownership policy is `"lost"`), the session is LOST,
+ * the node is deleted, {@linkcode Election.cancel} is called or `run`'s
+ * signal aborts. kazoo tells its leader none of this.
  *
  * @example
  * ```ts
@@ -66,9 +76,9 @@ export class Election {
    * @param path The election's path (created with parents when missing).
    * @param identifier What `contenders()` reports for this contender (default `""`).
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier = "") {
+  constructor(zk: ZooKeeperClient, path: string, identifier = "", options: ElectionOptions = {}) {
     this.#zk = zk;
-    this.#lock = new Lock(zk, path, identifier);
+    this.#lock = new Lock(zk, path, identifier, { ownershipPolicy: options.ownershipPolicy });
     this.path = path;
     this.identifier = identifier;
   }

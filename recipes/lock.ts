@@ -25,7 +25,7 @@
  */
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
 import { BadArgumentsError } from "../lib/errors.ts";
 import { joinPath, validatePath } from "../lib/paths.ts";
 import { ForceRetryError } from "../lib/retry.ts";
@@ -54,6 +54,11 @@ export interface LockOptions {
    * nodes. Default none.
    */
   extraLockPatterns?: readonly string[];
+  /**
+   * When the handle's signal aborts: `"suspended"` (at SUSPENDED or LOST) or
+   * `"lost"` (at LOST only). Default: the client's `ownershipPolicy`.
+   */
+  ownershipPolicy?: OwnershipPolicy;
 }
 
 /** Options of {@linkcode Lock.acquire}. */
@@ -152,7 +157,7 @@ export class Lock {
     this.path = path;
     this.identifier = identifier;
     this.#extra = [...(options.extraLockPatterns ?? [])];
-    this.#holder = new Holder(zk, "lock", path);
+    this.#holder = new Holder(zk, "lock", path, options.ownershipPolicy);
   }
 
   /** The marker in this kind of contender's node name (`__lock__`). */

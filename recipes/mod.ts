@@ -15,8 +15,8 @@ export {
   type TryAcquireOptions,
   WriteLock,
 } from "./lock.ts";
-export { Semaphore, type SemaphoreAcquireOptions } from "./semaphore.ts";
-export { Election, type ElectionRunOptions } from "./election.ts";
+export { Semaphore, type SemaphoreAcquireOptions, type SemaphoreOptions } from "./semaphore.ts";
+export { Election, type ElectionOptions, type ElectionRunOptions } from "./election.ts";
 export { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from "./lease.ts";
 export { Barrier, type BarrierWaitOptions, DoubleBarrier } from "./barrier.ts";
 export { Counter, type CounterEncoding, type CounterOptions, type CounterType } from "./counter.ts";

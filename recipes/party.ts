@@ -17,11 +17,11 @@
 
 import { deleteRetried, readTexts } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup } from "./internal/wakeup.ts";
+import { createOwnEphemeral } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
-  NodeExistsError,
   NoNodeError,
   SessionExpiredError,
 } from "../lib/errors.ts";
@@ -183,11 +183,11 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
   async #create(signal: AbortSignal | undefined): Promise<void> {
     await this.#ensure(signal);
     try {
-      await this.zk.create(this.memberPath, this.data, { ephemeral: true, signal });
+      // Our unique name: a node there is ours from a try whose reply was lost
+      // (kept), or from an older session that the server still holds
+      // (replaced: it would vanish when that session expires).
+      await createOwnEphemeral(this.zk, this.memberPath, this.data, signal);
     } catch (error) {
-      // Our unique name: created by a try whose reply was lost, or still there
-      // from before a reconnect.
-      if (error instanceof NodeExistsError) return;
       if (error instanceof NoNodeError) this.#ensured = false;
       throw error;
     }

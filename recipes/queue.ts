@@ -20,12 +20,14 @@
 
 import { deleteIfPresent } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
+import { inspectOwn, type OwnNode } from "./internal/owned.ts";
 import type { ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
   ConnectionLossError,
   NodeExistsError,
   NoNodeError,
+  OutcomeUnknownError,
   SessionExpiredError,
   TransactionError,
 } from "../lib/errors.ts";
@@ -48,6 +50,7 @@ export interface LockingQueueGetOptions extends CallOptions {
 
 const ENTRY = /^entry-(\d{3})-(-?\d+)$/;
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 function checkPriority(priority: number): string {
   if (!Number.isInteger(priority) || priority < 0 || priority > 999) {
@@ -202,10 +205,15 @@ export class Queue extends BaseQueue {
    * Takes the first entry: resolves with its data, or `null` if the queue is
    * empty. Does not wait for one; see {@linkcode Queue.take}.
    *
-   * Two consumers never get the same entry: the one whose delete succeeds
-   * takes it. If the connection drops while our delete is in flight and the
-   * entry is gone afterwards, the entry is returned as ours (it most likely
-   * was), so a crash-free consumer does not lose entries to a blip.
+   * At most once per entry: two consumers never get the same entry, since
+   * only the one whose delete succeeds takes it. If the connection drops
+   * while our delete is in flight and the retried delete finds the entry
+   * gone, nobody can tell whether our delete or another consumer's removed
+   * it: the call rejects with {@linkcode OutcomeUnknownError} (its `path` is
+   * the entry's) rather than hand out an entry that may be someone else's.
+   * The entry is then lost if it was ours, as with a consumer that dies.
+   *
+   * @throws {OutcomeUnknownError} after a connection loss, as above.
    *
    * @example
    * ```ts
@@ -255,6 +263,8 @@ export class Queue extends BaseQueue {
    * with its data, or `null` if `timeout` ms pass first; rejects with
    * `signal.reason` when `signal` aborts.
    *
+   * @throws {OutcomeUnknownError} as {@linkcode Queue.get} does, after a connection loss.
+   *
    * @example
    * ```ts
    * const data = await new Queue(zk, "/jobs").take({ timeout: 5_000 });
@@ -277,26 +287,34 @@ export class Queue extends BaseQueue {
   }
 }
 
-/** Deletes an entry to take it; false if another consumer deleted it first. */
+/**
+ * Deletes an entry to take it: true if our delete removed it, false if
+ * another consumer's did. After a lost reply a missing entry proves neither:
+ * {@linkcode OutcomeUnknownError}.
+ */
 async function takeByDelete(
   zk: ZooKeeperClient,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  let lost = false;
+  let lost: ConnectionLossError | undefined;
   try {
     await zk.retry(async () => {
       try {
         await zk.delete(path, { signal });
       } catch (error) {
-        if (error instanceof ConnectionLossError) lost = true;
+        if (error instanceof ConnectionLossError) lost = error;
         throw error;
       }
     }, { maxTries: -1, signal });
     return true;
   } catch (error) {
     if (!(error instanceof NoNodeError)) throw error;
-    return lost;
+    if (lost === undefined) return false;
+    throw new OutcomeUnknownError(
+      "queue entry taken during a connection loss, by us or by another consumer",
+      { path, cause: lost },
+    );
   }
 }
 
@@ -413,16 +431,10 @@ export class LockingQueue extends BaseQueue {
         return stat.ephemeralOwner;
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
-        // Ours if a create whose reply was lost went through.
-        try {
-          const { data, stat } = await zk.get(lock);
-          if (stat.ephemeralOwner === zk.sessionId && decoder.decode(data) === this.id) {
-            return stat.ephemeralOwner;
-          }
-        } catch (again) {
-          if (!(again instanceof NoNodeError)) throw again;
-        }
-        return undefined;
+        // Ours if a create whose reply was lost went through; one of our
+        // older session is deleted (the entry is free again: look again).
+        const own = await inspectOwn(zk, lock, { data: encoder.encode(this.id) });
+        return own.state === "current" ? own.stat.ephemeralOwner : undefined;
       }
     }, { maxTries: -1 });
     let session: bigint | undefined;
@@ -527,6 +539,20 @@ export class LockingQueue extends BaseQueue {
       // Sent only on the session that holds the lock: requests of an expired
       // session fail rather than run on its successor and delete another's lock.
       if (this.#current() !== held) return false;
+      if (lost) {
+        // A try whose reply was lost may have gone through, and another
+        // consumer may have locked the entry since: delete only a lock that
+        // is provably ours (our session, our id). Gone, or someone else's,
+        // means our try went through: nobody else deletes our lock while
+        // our session lives.
+        const own = await this.#inspectLock(lock, signal);
+        if (own === undefined || this.#current() !== held) return false;
+        if (own.state !== "current") {
+          this.#held = undefined;
+          return true;
+        }
+        lost = false;
+      }
       const transaction = this.zk.transaction();
       if (consume) transaction.delete(entry);
       transaction.delete(lock);
@@ -545,20 +571,22 @@ export class LockingQueue extends BaseQueue {
         }
         if (!(error instanceof TransactionError)) throw error;
         this.#held = undefined;
-        // A retry after a lost reply finds its own work done.
-        return lost && await this.#gone([lock, ...consume ? [entry] : []], signal);
+        return false;
       }
     }
   }
 
-  async #gone(paths: string[], signal: AbortSignal | undefined): Promise<boolean> {
-    for (const path of paths) {
-      const stat = await this.zk.retry(() => this.zk.exists(path, { signal }), {
-        maxTries: -1,
-        signal,
-      });
-      if (stat) return false;
+  /** Our lock as the server has it now; undefined when our session is gone. */
+  async #inspectLock(lock: string, signal: AbortSignal | undefined): Promise<OwnNode | undefined> {
+    try {
+      return await this.zk.retry(
+        () => inspectOwn(this.zk, lock, { data: encoder.encode(this.id), signal }),
+        { maxTries: -1, signal, ignoreExpire: false },
+      );
+    } catch (error) {
+      if (!(error instanceof SessionExpiredError)) throw error;
+      this.#held = undefined;
+      return undefined;
     }
-    return true;
   }
 }

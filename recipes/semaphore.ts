@@ -19,7 +19,8 @@
  */
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import { inspectOwn } from "./internal/owned.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
 import {
   BadArgumentsError,
   ConfigurationError,
@@ -41,6 +42,15 @@ import {
 } from "./internal/contenders.ts";
 import { forgetWatcher } from "./internal/wakeup.ts";
 import { Lock, LockReentryError } from "./lock.ts";
+
+/** Options of the {@linkcode Semaphore} constructor. */
+export interface SemaphoreOptions {
+  /**
+   * When a lease's signal aborts: `"suspended"` (at SUSPENDED or LOST) or
+   * `"lost"` (at LOST only). Default: the client's `ownershipPolicy`.
+   */
+  ownershipPolicy?: OwnershipPolicy;
+}
 
 /** Options of {@linkcode Semaphore.acquire}. */
 export interface SemaphoreAcquireOptions {
@@ -94,7 +104,13 @@ export class Semaphore {
    * @param identifier What `leaseHolders()` reports for this holder (default `""`).
    * @param maxLeases The lease limit, a positive integer (default 1).
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier = "", maxLeases = 1) {
+  constructor(
+    zk: ZooKeeperClient,
+    path: string,
+    identifier = "",
+    maxLeases = 1,
+    options: SemaphoreOptions = {},
+  ) {
     validatePath(path);
     if (path === "/") throw new BadArgumentsError("a semaphore cannot live at /");
     if (!Number.isInteger(maxLeases) || maxLeases < 1) {
@@ -104,7 +120,7 @@ export class Semaphore {
     this.path = path;
     this.identifier = identifier;
     this.maxLeases = maxLeases;
-    this.#holder = new Holder(zk, "semaphore", path);
+    this.#holder = new Holder(zk, "semaphore", path, options.ownershipPolicy);
   }
 
   /** True while this instance holds a lease. */
@@ -240,7 +256,7 @@ export class Semaphore {
     leasePath: string,
     signal: AbortSignal,
   ): Promise<ContenderNode | undefined> {
-    let stat: Stat | null;
+    let stat: Stat;
     try {
       stat = (await this.#zk.create(leasePath, encoder.encode(this.identifier), {
         ephemeral: true,
@@ -249,13 +265,11 @@ export class Semaphore {
       })).stat;
     } catch (error) {
       if (!(error instanceof NodeExistsError)) throw error;
-      stat = await this.#zk.exists(leasePath, { signal });
-    }
-    if (stat === null) return undefined;
-    if (stat.ephemeralOwner !== this.#zk.sessionId) {
-      // Made by our expired session: it is dying; clear it and look again.
-      await this.#zk.delete(leasePath, { signal }).catch(() => {});
-      return undefined;
+      // Made by our older session: deleted, and we look again (with the
+      // hand-out lock of the current session) rather than re-create it here.
+      const own = await inspectOwn(this.#zk, leasePath, { signal });
+      if (own.state !== "current") return undefined;
+      stat = own.stat;
     }
     return {
       name,

@@ -16,7 +16,7 @@
  */
 
 import { deleteIfPresent } from "./tolerant.ts";
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../../lib/client.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -32,6 +32,7 @@ import { ForceRetryError, RetryPolicy } from "../../lib/retry.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../../lib/types.ts";
 import { type HeldSignal, heldSignal } from "./session_signal.ts";
 import { forgetWatcher } from "./wakeup.ts";
+import { inspectOwn, ownedByOldSession } from "./owned.ts";
 
 /**
  * What holding a lock, a semaphore lease or leadership gives you: the node
@@ -56,8 +57,9 @@ export interface LockHandle extends AsyncDisposable {
   readonly czxid: bigint;
   /**
    * Aborts when ownership is no longer certain: the connection is SUSPENDED
-   * (reason: `ConnectionLossError`), the session is LOST (`SessionExpiredError`),
-   * the node was deleted by someone else (`NoNodeError`), or the handle was
+   * (reason: `ConnectionLossError`; only under the `"suspended"` ownership
+   * policy, the default), the session is LOST (`SessionExpiredError`), the
+   * node was deleted by someone else (`NoNodeError`), or the handle was
    * released. A non-ephemeral node survives the session, so its handle
    * ignores connection states. An aborted signal never "un-aborts": after a
    * reconnect, release and acquire again.
@@ -229,7 +231,7 @@ function toNode(path: string, stat: Stat, ephemeral: boolean): ContenderNode {
 
 /** An ephemeral node made by a session other than the client's current one. */
 export function isStale(zk: Pick<ZooKeeperClient, "sessionId">, node: ContenderNode): boolean {
-  return node.ephemeral && node.session !== zk.sessionId;
+  return node.ephemeral && ownedByOldSession(zk, node.session);
 }
 
 // The clean-up after an attempt or a release: retried through any length of
@@ -300,11 +302,14 @@ export class ProtectedCreate {
     for (const name of children) {
       if (!name.startsWith(this.prefix)) continue;
       const path = joinPath(this.#dir, name);
+      if (this.#ephemeral) {
+        // One of an older session is deleted: it dies with that session.
+        const own = await inspectOwn(this.#zk, path, { signal });
+        if (own.state === "current") found.push(toNode(path, own.stat, true));
+        continue;
+      }
       const stat = await this.#zk.exists(path, { signal });
-      if (stat === null) continue;
-      const node = toNode(path, stat, this.#ephemeral);
-      if (isStale(this.#zk, node)) await deleteIfPresent(this.#zk, path, signal);
-      else found.push(node);
+      if (stat !== null) found.push(toNode(path, stat, false));
     }
     found.sort((a, b) => a.sequence - b.sequence);
     // Two of ours would mean two places in the queue; keep the first.
@@ -454,13 +459,14 @@ class HeldNode implements LockHandle {
     zk: ZooKeeperClient,
     node: ContenderNode,
     what: string,
+    policy: OwnershipPolicy,
     onRelease?: () => void,
   ) {
     this.#zk = zk;
     this.#node = node;
     this.#onRelease = onRelease;
     if (node.ephemeral) {
-      this.#held = heldSignal(zk, what);
+      this.#held = heldSignal(zk, what, policy);
     } else {
       const controller = new AbortController();
       this.#held = {
@@ -481,9 +487,10 @@ class HeldNode implements LockHandle {
     zk: ZooKeeperClient,
     node: ContenderNode,
     what: string,
+    policy: OwnershipPolicy,
     onRelease?: () => void,
   ): Promise<HeldNode> {
-    const handle = new HeldNode(zk, node, what, onRelease);
+    const handle = new HeldNode(zk, node, what, policy, onRelease);
     await handle.#watchNode(what);
     return handle;
   }
@@ -544,6 +551,16 @@ class HeldNode implements LockHandle {
   }
 }
 
+/** `policy` if it is one, else a {@linkcode BadArgumentsError}. */
+export function checkPolicy(policy: OwnershipPolicy | undefined): OwnershipPolicy | undefined {
+  if (policy !== undefined && policy !== "suspended" && policy !== "lost") {
+    throw new BadArgumentsError(
+      `ownershipPolicy must be "suspended" or "lost", not ${String(policy)}`,
+    );
+  }
+  return policy;
+}
+
 /**
  * What a lock or semaphore instance keeps between calls: the handle it
  * holds, and the controller of the one attempt under way, which
@@ -554,14 +571,19 @@ export class Holder {
   readonly #zk: ZooKeeperClient;
   readonly #path: string;
   readonly #what: string;
+  readonly #policy: OwnershipPolicy | undefined;
   #handle: LockHandle | undefined;
   #cancel: AbortController | undefined;
 
-  /** For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`. */
-  constructor(zk: ZooKeeperClient, kind: string, path: string) {
+  /**
+   * For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`; its handles
+   * follow `policy`, or the client's `ownershipPolicy` when left out.
+   */
+  constructor(zk: ZooKeeperClient, kind: string, path: string, policy?: OwnershipPolicy) {
     this.#zk = zk;
     this.#path = path;
     this.#what = `${kind} ${path}`;
+    this.#policy = checkPolicy(policy);
   }
 
   /** True while a handle is held (acquired and not yet released). */
@@ -602,7 +624,8 @@ export class Holder {
     try {
       const node = await attempt(attempting.signal);
       if (node === null) return null;
-      const handle = await HeldNode.hold(this.#zk, node, this.#what, () => {
+      const policy = this.#policy ?? this.#zk.ownershipPolicy;
+      const handle = await HeldNode.hold(this.#zk, node, this.#what, policy, () => {
         if (this.#handle === handle) this.#handle = undefined;
       });
       this.#handle = handle;

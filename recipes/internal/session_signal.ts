@@ -1,14 +1,15 @@
 /**
- * An `AbortSignal` for "this session may no longer own what it holds": it
- * aborts when the client goes SUSPENDED (ownership at risk: the session may
- * expire before the connection comes back, and nobody can tell) or LOST (the
- * session and its ephemeral nodes are gone). Curator's default policy, which
- * kazoo leaves to its users.
+ * An `AbortSignal` for "this session may no longer own what it holds". Under
+ * the `"suspended"` policy (Curator's default, which kazoo leaves to its
+ * users) it aborts when the client goes SUSPENDED (ownership at risk: the
+ * session may expire before the connection comes back, and nobody can tell)
+ * or LOST (the session and its ephemeral nodes are gone); under `"lost"`
+ * (Curator's SessionConnectionStateErrorPolicy) only at LOST.
  *
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClient } from "../../lib/client.ts";
 import { ConnectionLossError, SessionExpiredError } from "../../lib/errors.ts";
 import type { State } from "../../lib/types.ts";
 
@@ -25,12 +26,13 @@ export interface HeldSignal extends Disposable {
 
 /**
  * A signal that aborts when `zk` leaves CONNECTED: with a
- * {@linkcode ConnectionLossError} on SUSPENDED, a {@linkcode SessionExpiredError}
- * on LOST. Already aborted if the client is not CONNECTED now. Its state
- * listener is removed as soon as it aborts or is disposed, so a long-lived
- * client does not collect listeners.
+ * {@linkcode ConnectionLossError} on SUSPENDED (under the `"suspended"`
+ * policy only), a {@linkcode SessionExpiredError} on LOST. Already aborted if
+ * the client is in such a state now. Its state listener is removed as soon as
+ * it aborts or is disposed, so a long-lived client does not collect listeners.
  *
  * @param what Names what is held, for the abort reason's message.
+ * @param policy Whether SUSPENDED aborts (`"suspended"`, the default) or only LOST does.
  *
  * @example
  * ```ts
@@ -39,7 +41,11 @@ export interface HeldSignal extends Disposable {
  * while (!held.signal.aborted) await doSomeWork(held.signal);
  * ```
  */
-export function heldSignal(zk: StateSource, what = "ownership"): HeldSignal {
+export function heldSignal(
+  zk: StateSource,
+  what = "ownership",
+  policy: OwnershipPolicy = "suspended",
+): HeldSignal {
   const controller = new AbortController();
   let listening = false;
   const stop = (): void => {
@@ -55,10 +61,12 @@ export function heldSignal(zk: StateSource, what = "ownership"): HeldSignal {
     state === "SUSPENDED"
       ? new ConnectionLossError(`connection suspended: ${what} is at risk`)
       : new SessionExpiredError(`session lost: ${what} is gone`);
+  const ends = (state: State): boolean =>
+    state === "LOST" || (state === "SUSPENDED" && policy === "suspended");
   const listener = (state: State): void => {
-    if (state !== "CONNECTED") abort(reasonFor(state));
+    if (ends(state)) abort(reasonFor(state));
   };
-  if (zk.state !== "CONNECTED") {
+  if (ends(zk.state)) {
     controller.abort(reasonFor(zk.state));
   } else {
     listening = true;
