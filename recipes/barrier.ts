@@ -18,7 +18,7 @@
 import { deleteIfPresent } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
 import { createOwnEphemeral } from "./internal/owned.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   BadVersionError,
@@ -59,10 +59,10 @@ export interface BarrierWaitOptions extends CallOptions {
 export class Barrier {
   /** The barrier's node. */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
 
   /** Makes a barrier on `path`; nothing is sent until a call. */
-  constructor(zk: ZooKeeperClient, path: string) {
+  constructor(zk: ZooKeeperClientCore, path: string) {
     this.#zk = zk;
     this.path = path;
   }
@@ -182,14 +182,14 @@ export class DoubleBarrier {
   readonly identifier: string;
   /** This participant's node name (32 hex digits, kazoo's `uuid4().hex`). */
   readonly node: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   #participating = false;
 
   /**
    * Makes a participant; nothing is sent until {@linkcode DoubleBarrier.enter}.
    * `identifier` defaults to the node name (kazoo's default is `fqdn-pid`).
    */
-  constructor(zk: ZooKeeperClient, path: string, numClients: number, identifier?: string) {
+  constructor(zk: ZooKeeperClientCore, path: string, numClients: number, identifier?: string) {
     if (!Number.isInteger(numClients) || numClients < 1) {
       throw new BadArgumentsError(`double barrier ${path}: numClients must be a positive integer`);
     }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import { NoNodeError } from "../lib/errors.ts";
 import type { WatchedEvent } from "../lib/types.ts";
 import { WatchRecipe, type WatchRecipeOptions, type WatchVerdict } from "./data_watch.ts";
@@ -71,15 +71,15 @@ export class ChildrenWatch extends WatchRecipe<ChildrenWatchValue> {
 
   /** Calls `fn` with the node's children now and after every change. */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     fn: ChildrenWatchFunction,
     options?: ChildrenWatchOptions,
   );
   /** A watch to iterate with `for await`. */
-  constructor(zk: ZooKeeperClient, path: string, options?: ChildrenWatchOptions);
+  constructor(zk: ZooKeeperClientCore, path: string, options?: ChildrenWatchOptions);
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
     maybeOptions?: ChildrenWatchOptions,

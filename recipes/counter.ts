@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   BadVersionError,
@@ -86,7 +86,7 @@ export class Counter {
   readonly type: CounterType;
   /** How the value is stored. */
   readonly encoding: CounterEncoding;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   #ensured = false;
   #preValue: number | undefined;
   #postValue: number | undefined;
@@ -96,7 +96,7 @@ export class Counter {
    *
    * @throws {BadArgumentsError} for a `default` that does not fit the type or encoding.
    */
-  constructor(zk: ZooKeeperClient, path: string, options: CounterOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: CounterOptions = {}) {
     this.#zk = zk;
     this.path = path;
     const dflt = options.default ?? 0;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -67,7 +67,7 @@ export abstract class WatchRecipe<T> implements AsyncIterable<T>, AsyncDisposabl
    */
   readonly ready: Promise<void>;
   /** The client the watch reads through. */
-  protected readonly zk: ZooKeeperClient;
+  protected readonly zk: ZooKeeperClientCore;
   /** The one-shot watch callback of every read (one function, so the client keeps one entry). */
   protected readonly watcher: Watcher;
 
@@ -89,7 +89,7 @@ export abstract class WatchRecipe<T> implements AsyncIterable<T>, AsyncDisposabl
 
   /** Subclasses call {@linkcode begin} at the end of their constructor. */
   protected constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     deliver: ((value: T) => WatchVerdict) | undefined,
     options: WatchRecipeOptions,
@@ -349,15 +349,15 @@ export class DataWatch extends WatchRecipe<DataWatchValue> {
 
   /** Calls `fn` with the node's data now and after every change. */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     fn: DataWatchFunction,
     options?: WatchRecipeOptions,
   );
   /** A watch to iterate with `for await`. */
-  constructor(zk: ZooKeeperClient, path: string, options?: WatchRecipeOptions);
+  constructor(zk: ZooKeeperClientCore, path: string, options?: WatchRecipeOptions);
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     fnOrOptions?: DataWatchFunction | WatchRecipeOptions,
     maybeOptions?: WatchRecipeOptions,

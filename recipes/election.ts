@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClientCore } from "../lib/core.ts";
 import { BadArgumentsError } from "../lib/errors.ts";
 import { whileConnected } from "./internal/contenders.ts";
 import { Lock } from "./lock.ts";
@@ -65,7 +65,7 @@ export class Election {
   readonly path: string;
   /** This contender's identifier, as `contenders()` reports it. */
   readonly identifier: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #lock: Lock;
   #cancel: AbortController | undefined;
 
@@ -76,7 +76,12 @@ export class Election {
    * @param path The election's path (created with parents when missing).
    * @param identifier What `contenders()` reports for this contender (default `""`).
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier = "", options: ElectionOptions = {}) {
+  constructor(
+    zk: ZooKeeperClientCore,
+    path: string,
+    identifier = "",
+    options: ElectionOptions = {},
+  ) {
     this.#zk = zk;
     this.#lock = new Lock(zk, path, identifier, { ownershipPolicy: options.ownershipPolicy });
     this.path = path;

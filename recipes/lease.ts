@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   DataInconsistencyError,
@@ -115,7 +115,7 @@ export class NonBlockingLease {
   readonly duration: number;
   /** Who asks: the same identifier renews, another one is refused until the end. */
   readonly identifier: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #now: () => number;
   #obtained = false;
 
@@ -129,7 +129,7 @@ export class NonBlockingLease {
    *   recipes have no portable way to learn the host name.
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     duration: number,
     identifier: string,
@@ -252,7 +252,7 @@ export class MultiNonBlockingLease {
    * @param count How many holders may hold a lease at once (a positive integer).
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     count: number,
     path: string,
     duration: number,

@@ -25,7 +25,7 @@
  */
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
-import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClientCore } from "../lib/core.ts";
 import { BadArgumentsError } from "../lib/errors.ts";
 import { joinPath, validatePath } from "../lib/paths.ts";
 import { ForceRetryError } from "../lib/retry.ts";
@@ -137,7 +137,7 @@ export class Lock {
   readonly path: string;
   /** This contender's identifier, stored as its node's data. */
   readonly identifier: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #extra: readonly string[];
   readonly #holder: Holder;
 
@@ -148,7 +148,7 @@ export class Lock {
    * @param path The lock's path (created with parents when missing).
    * @param identifier What `contenders()` reports for this contender (default `""`).
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier = "", options: LockOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, identifier = "", options: LockOptions = {}) {
     validatePath(path);
     if (typeof identifier !== "string") {
       throw new BadArgumentsError("a lock identifier must be a string");

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import { BadArgumentsError, LockTimeoutError } from "../lib/errors.ts";
 import { abortable, sleep } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
@@ -133,7 +133,7 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
   readonly path: string;
   /** This member's identifier. */
   readonly identifier: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #set: readonly T[];
   readonly #partitionFunc: PartitionFunction<T>;
   readonly #timeBoundary: number;
@@ -166,7 +166,7 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    * @throws {BadArgumentsError} for an identifier or an item whose text is not a valid node name.
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     set: Iterable<T>,
     options: SetPartitionerOptions<T> = {},
@@ -442,7 +442,7 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
  * changed for `boundary` ms, and a promise that resolves at their next change.
  */
 async function patientChildren(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   boundary: number,
   signal: AbortSignal,

@@ -18,7 +18,7 @@
 import { deleteRetried, readTexts } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup } from "./internal/wakeup.ts";
 import { createOwnEphemeral } from "./internal/owned.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -49,7 +49,7 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
   /** This member's node name. */
   abstract readonly node: string;
   /** The client. */
-  protected readonly zk: ZooKeeperClient;
+  protected readonly zk: ZooKeeperClientCore;
   #participating = false;
   #ensured = false;
   #rejoining: Promise<void> | undefined;
@@ -62,7 +62,7 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
   };
 
   /** Sets the fields; subclasses name the node. */
-  constructor(zk: ZooKeeperClient, path: string, identifier: string) {
+  constructor(zk: ZooKeeperClientCore, path: string, identifier: string) {
     this.zk = zk;
     this.path = path;
     this.identifier = identifier;
@@ -240,7 +240,7 @@ export class Party extends BaseParty {
   protected readonly data: string;
 
   /** Makes a member (default identifier `""`, as kazoo's); nothing is sent until a call. */
-  constructor(zk: ZooKeeperClient, path: string, identifier: string = "") {
+  constructor(zk: ZooKeeperClientCore, path: string, identifier: string = "") {
     super(zk, path, identifier);
     this.node = crypto.randomUUID().replaceAll("-", "") + PARTY_MARKER;
     this.data = identifier;
@@ -282,7 +282,7 @@ export class ShallowParty extends BaseParty {
    *
    * @throws {RangeError} for an identifier with a `/`.
    */
-  constructor(zk: ZooKeeperClient, path: string, identifier: string = "") {
+  constructor(zk: ZooKeeperClientCore, path: string, identifier: string = "") {
     if (identifier.includes("/")) {
       throw new BadArgumentsError(`shallow party ${path}: identifier ${identifier} has a "/"`);
     }

@@ -21,7 +21,7 @@
 import { deleteIfPresent } from "./internal/tolerant.ts";
 import { forgetWatcher, Wakeup, withTimeout } from "./internal/wakeup.ts";
 import { inspectOwn, type OwnNode } from "./internal/owned.ts";
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ConnectionLossError,
@@ -33,7 +33,7 @@ import {
 } from "../lib/errors.ts";
 import { abortable } from "../lib/abort.ts";
 import { joinPath } from "../lib/paths.ts";
-import type { Data } from "../lib/client.ts";
+import type { Data } from "../lib/core.ts";
 import type { CallOptions, Watcher } from "../lib/types.ts";
 
 /** Options of `put` and `putAll`. */
@@ -92,7 +92,7 @@ export abstract class BaseQueue {
   /** The queue's node. */
   readonly path: string;
   /** The client. */
-  protected readonly zk: ZooKeeperClient;
+  protected readonly zk: ZooKeeperClientCore;
   /** Where the entries are. */
   protected readonly entriesPath: string;
   /** The nodes to create before the first call. */
@@ -100,7 +100,7 @@ export abstract class BaseQueue {
   #ensured = false;
 
   /** Sets the fields; `structure` lists the nodes to create first. */
-  constructor(zk: ZooKeeperClient, path: string, entriesPath: string, structure: string[]) {
+  constructor(zk: ZooKeeperClientCore, path: string, entriesPath: string, structure: string[]) {
     this.zk = zk;
     this.path = path;
     this.entriesPath = entriesPath;
@@ -197,7 +197,7 @@ export class Queue extends BaseQueue {
   #cache: string[] = [];
 
   /** Makes a queue on `path`; nothing is sent until a call. */
-  constructor(zk: ZooKeeperClient, path: string) {
+  constructor(zk: ZooKeeperClientCore, path: string) {
     super(zk, path, path, [path]);
   }
 
@@ -293,7 +293,7 @@ export class Queue extends BaseQueue {
  * {@linkcode OutcomeUnknownError}.
  */
 async function takeByDelete(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
@@ -356,7 +356,7 @@ export class LockingQueue extends BaseQueue {
   #held: Held | undefined;
 
   /** Makes a queue on `path` (with `entries/` and `taken/` under it); nothing is sent until a call. */
-  constructor(zk: ZooKeeperClient, path: string) {
+  constructor(zk: ZooKeeperClientCore, path: string) {
     const takenPath = joinPath(path, "taken");
     const entriesPath = joinPath(path, "entries");
     super(zk, path, entriesPath, [takenPath, entriesPath]);

@@ -20,7 +20,7 @@
 
 import { childrenOrEmpty, readTexts } from "./internal/tolerant.ts";
 import { inspectOwn } from "./internal/owned.ts";
-import type { OwnershipPolicy, ZooKeeperClient } from "../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ConfigurationError,
@@ -92,7 +92,7 @@ export class Semaphore {
   readonly identifier: string;
   /** How many leases may be held at once. */
   readonly maxLeases: number;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #holder: Holder;
   #limitChecked = false;
 
@@ -105,7 +105,7 @@ export class Semaphore {
    * @param maxLeases The lease limit, a positive integer (default 1).
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     identifier = "",
     maxLeases = 1,

@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../lib/client.ts";
+import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -194,7 +194,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   /** Whether data is cached (`"data"`) or only stats (`"stat"`). */
   readonly dataMode: "data" | "stat";
 
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #requestedMode: "auto" | TreeCacheWatchMode;
   readonly #onError: (error: unknown) => void;
   readonly #nodes = new Map<string, Entry>();
@@ -232,7 +232,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   readonly #childWatched = new Set<string>();
 
   /** Makes a cache of the subtree at `path`; nothing is read until {@linkcode start}. */
-  constructor(zk: ZooKeeperClient, path: string, options: TreeCacheOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: TreeCacheOptions = {}) {
     validatePath(path);
     const maxDepth = options.maxDepth ?? Infinity;
     if (!(maxDepth === Infinity || (Number.isInteger(maxDepth) && maxDepth >= 0))) {

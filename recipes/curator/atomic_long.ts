@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
   BadVersionError,
@@ -83,12 +83,12 @@ type Attempt = { kind: "done"; pre: bigint; post: bigint } | { kind: "lost"; pre
 export class DistributedAtomicLong {
   /** The counter's node. */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #maxTries: number;
   readonly #delay: number;
 
   /** Makes the counter; nothing is sent before the first call. */
-  constructor(zk: ZooKeeperClient, path: string, options: DistributedAtomicLongOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: DistributedAtomicLongOptions = {}) {
     this.#zk = zk;
     this.path = path;
     this.#maxTries = options.maxTries ?? 10;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   ClientClosedError,
   ConnectionLossError,
@@ -42,7 +42,7 @@ export interface ChildrenCacheOptions<T> {
 export class ChildrenCache<T> {
   /** The watched node. */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #options: ChildrenCacheOptions<T>;
   readonly #stopped = new AbortController();
   readonly #entries = new Map<string, T>();
@@ -53,7 +53,7 @@ export class ChildrenCache<T> {
   #working: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(zk: ZooKeeperClient, path: string, options: ChildrenCacheOptions<T>) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: ChildrenCacheOptions<T>) {
     this.#zk = zk;
     this.path = path;
     this.#options = options;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
 import type { CallOptions } from "../../lib/types.ts";
@@ -56,7 +56,7 @@ export class GroupMember implements AsyncDisposable {
    * address; here the caller gives it, empty by default).
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     membershipPath: string,
     id: string,
     payload: Uint8Array | string = new Uint8Array(),

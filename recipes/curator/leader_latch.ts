@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { sleep } from "../../lib/abort.ts";
 import {
   BadArgumentsError,
@@ -93,7 +93,7 @@ export class LeaderLatch implements AsyncDisposable {
   readonly path: string;
   /** This participant's id. */
   readonly id: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #closing = new AbortController();
   #state: LeaderLatchState = "LATENT";
   #node: ContenderNode | undefined;
@@ -109,7 +109,7 @@ export class LeaderLatch implements AsyncDisposable {
    * @param zk The client.
    * @param path The latch's path (created as a container, with container parents, when missing).
    */
-  constructor(zk: ZooKeeperClient, path: string, options: LeaderLatchOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: LeaderLatchOptions = {}) {
     validatePath(path);
     const id = options.id ?? "";
     if (typeof id !== "string") throw new BadArgumentsError("a latch id must be a string");

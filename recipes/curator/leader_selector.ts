@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { sleep } from "../../lib/abort.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import { validatePath } from "../../lib/paths.ts";
@@ -85,7 +85,7 @@ export class LeaderSelector implements AsyncDisposable {
   readonly path: string;
   /** This participant's id. */
   readonly id: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #listener: LeaderSelectorListener;
   readonly #autoRequeue: boolean;
   readonly #onError: (error: unknown) => void;
@@ -103,7 +103,7 @@ export class LeaderSelector implements AsyncDisposable {
    * @param listener The leader function.
    */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     listener: LeaderSelectorListener,
     options: LeaderSelectorOptions = {},

@@ -26,7 +26,7 @@
  * @module
  */
 
-import type { Data, ZooKeeperClient } from "../../lib/client.ts";
+import type { Data, ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
 import { Holder, type LockHandle, whileConnected } from "../internal/contenders.ts";
@@ -129,7 +129,7 @@ class Reentry implements LockHandle {
 export class InterProcessMutex {
   /** The lock's node: contenders are its children. */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #data: Uint8Array;
   readonly #holder: Holder;
   #held: LockHandle | undefined;
@@ -141,7 +141,7 @@ export class InterProcessMutex {
    * @param zk The client.
    * @param path The lock's path (created as a container, with container parents, when missing).
    */
-  constructor(zk: ZooKeeperClient, path: string, options: InterProcessMutexOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: InterProcessMutexOptions = {}) {
     validatePath(path);
     const data = options.data ?? new Uint8Array();
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { DataInconsistencyError, NodeExistsError, NoNodeError } from "../../lib/errors.ts";
 import { dirname } from "../../lib/paths.ts";
 
@@ -30,7 +30,7 @@ export function protectedPath(path: string, uuid: string): string {
  * last child has gone. An ancestor someone else creates meanwhile is fine.
  */
 export async function createParentContainers(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -55,7 +55,7 @@ export async function createParentContainers(
  * collected between the two; Curator's retry loop covers that the same way).
  */
 export async function createWithParents(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   data: Uint8Array,
   options: { ephemeral?: boolean; sequential?: boolean; signal?: AbortSignal },

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -95,7 +95,7 @@ export class PersistentNode implements AsyncDisposable {
   readonly basePath: string;
   /** The creation mode. */
   readonly mode: PersistentNodeMode;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #ephemeral: boolean;
   readonly #sequential: boolean;
   readonly #uuid: string | undefined;
@@ -114,7 +114,7 @@ export class PersistentNode implements AsyncDisposable {
 
   /** Makes the node; nothing is sent before {@linkcode PersistentNode.start}. */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     basePath: string,
     data: Uint8Array | string,
     options: PersistentNodeOptions = {},

@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { validatePath } from "../../lib/paths.ts";
 import type { PredicateResult } from "./internal/lock_internals.ts";
 import { InterProcessMutex, type InterProcessMutexOptions } from "./mutex.ts";
@@ -50,7 +50,7 @@ class ReadSide extends InterProcessMutex {
   readonly #writer: InterProcessMutex;
 
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     path: string,
     writer: InterProcessMutex,
     options: InterProcessMutexOptions,
@@ -116,7 +116,7 @@ export class InterProcessReadWriteLock {
    * @param path The lock's path.
    * @param options `data`: both sides' node data (Curator's `lockData`).
    */
-  constructor(zk: ZooKeeperClient, path: string, options: InterProcessMutexOptions = {}) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: InterProcessMutexOptions = {}) {
     validatePath(path);
     this.path = path;
     this.writeLock = new WriteSide(zk, path, options);

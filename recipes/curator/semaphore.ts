@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { Data, ZooKeeperClient } from "../../lib/client.ts";
+import type { Data, ZooKeeperClientCore } from "../../lib/core.ts";
 import { throwIfAborted } from "../../lib/abort.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
@@ -102,7 +102,7 @@ const encoder = new TextEncoder();
 export class InterProcessSemaphoreV2 {
   /** The semaphore's node (parent of `locks/` and `leases/`). */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #leases: string;
   readonly #locks: string;
   readonly #maxLeases: number | SharedCountSource;
@@ -114,7 +114,7 @@ export class InterProcessSemaphoreV2 {
    * @param zk The client.
    * @param path The semaphore's path (created as containers when missing).
    */
-  constructor(zk: ZooKeeperClient, path: string, options: InterProcessSemaphoreV2Options) {
+  constructor(zk: ZooKeeperClientCore, path: string, options: InterProcessSemaphoreV2Options) {
     validatePath(path);
     const max = options?.maxLeases;
     if (typeof max === "number") {

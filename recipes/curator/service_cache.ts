@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import { callListener, EventQueue } from "../../lib/events.ts";
 import { joinPath } from "../../lib/paths.ts";
@@ -56,7 +56,7 @@ export class ServiceCache<P = unknown>
 
   /** Makes the cache; nothing is sent before {@linkcode ServiceCache.start}. */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     basePath: string,
     name: string,
     options: ServiceCacheOptions = {},

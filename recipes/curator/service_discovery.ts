@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadArgumentsError, NoNodeError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
 import type { CallOptions } from "../../lib/types.ts";
@@ -57,7 +57,7 @@ export interface ServiceDiscoveryOptions {
 export class ServiceDiscovery implements AsyncDisposable {
   /** The folder of all services. */
   readonly basePath: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #payloadClass: string | undefined;
   readonly #onError: (error: unknown) => void;
   readonly #registered = new Map<string, PersistentNode>();
@@ -65,7 +65,7 @@ export class ServiceDiscovery implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /** Makes the discovery; nothing is sent before the first call. */
-  constructor(zk: ZooKeeperClient, options: ServiceDiscoveryOptions) {
+  constructor(zk: ZooKeeperClientCore, options: ServiceDiscoveryOptions) {
     validatePath(options.basePath);
     this.#zk = zk;
     this.basePath = options.basePath;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
   BadVersionError,
@@ -67,7 +67,7 @@ function checkInt32(value: number, what: string): void {
 export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
   /** The count's node. */
   readonly path: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #seed: number;
   readonly #onError: (error: unknown) => void;
   readonly #listeners = new Set<(count: number) => unknown>();
@@ -81,7 +81,12 @@ export class SharedCount implements AsyncDisposable, AsyncIterable<number> {
   #closing: Promise<void> | undefined;
 
   /** Makes the count; nothing is sent before {@linkcode SharedCount.start}. */
-  constructor(zk: ZooKeeperClient, path: string, seed: number, options: SharedCountOptions = {}) {
+  constructor(
+    zk: ZooKeeperClientCore,
+    path: string,
+    seed: number,
+    options: SharedCountOptions = {},
+  ) {
     checkInt32(seed, "seed");
     this.#zk = zk;
     this.path = path;

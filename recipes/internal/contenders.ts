@@ -16,7 +16,7 @@
  */
 
 import { deleteIfPresent } from "./tolerant.ts";
-import type { OwnershipPolicy, ZooKeeperClient } from "../../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -230,7 +230,7 @@ function toNode(path: string, stat: Stat, ephemeral: boolean): ContenderNode {
 }
 
 /** An ephemeral node made by a session other than the client's current one. */
-export function isStale(zk: Pick<ZooKeeperClient, "sessionId">, node: ContenderNode): boolean {
+export function isStale(zk: Pick<ZooKeeperClientCore, "sessionId">, node: ContenderNode): boolean {
   return node.ephemeral && ownedByOldSession(zk, node.session);
 }
 
@@ -248,7 +248,7 @@ const UNTIL_DONE = new RetryPolicy({ maxTries: -1, delay: 50, maxDelay: 1_000 })
 export class ProtectedCreate {
   /** `{uuid}{marker}`: identifies our nodes among the children. */
   readonly prefix: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #dir: string;
   readonly #data: Uint8Array;
   readonly #ephemeral: boolean;
@@ -256,7 +256,7 @@ export class ProtectedCreate {
 
   /** Prepares a create under `dir`; nothing is sent yet. */
   constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     dir: string,
     marker: string,
     data: Uint8Array,
@@ -341,7 +341,7 @@ export class ProtectedCreate {
  * with the session; for a persistent one the error is passed on.
  */
 export async function deleteWithRetry(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   ephemeral: boolean,
 ): Promise<void> {
@@ -360,7 +360,7 @@ export async function deleteWithRetry(
  * work would then wait for a reconnect. `work` must not reject.
  */
 export async function whileConnected(
-  zk: Pick<ZooKeeperClient, "state" | "addListener" | "removeListener">,
+  zk: Pick<ZooKeeperClientCore, "state" | "addListener" | "removeListener">,
   work: Promise<void>,
 ): Promise<void> {
   if (zk.state !== "CONNECTED") return;
@@ -385,7 +385,7 @@ export async function whileConnected(
  * state listener.
  */
 export class SessionWakeup implements Disposable {
-  readonly #zk: Pick<ZooKeeperClient, "addListener" | "removeListener">;
+  readonly #zk: Pick<ZooKeeperClientCore, "addListener" | "removeListener">;
   readonly #woken: Promise<void>;
   #resolve!: () => void;
   #watchFired = false;
@@ -399,7 +399,7 @@ export class SessionWakeup implements Disposable {
   };
 
   /** Starts listening to `zk`'s state. */
-  constructor(zk: Pick<ZooKeeperClient, "addListener" | "removeListener">) {
+  constructor(zk: Pick<ZooKeeperClientCore, "addListener" | "removeListener">) {
     this.#zk = zk;
     this.#woken = new Promise<void>((resolve) => this.#resolve = resolve);
     zk.addListener(this.#listener);
@@ -426,7 +426,7 @@ export class SessionWakeup implements Disposable {
  * changes, or `signal` aborts. Resolves at once if it is already gone.
  */
 export async function waitForDeletion(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -449,14 +449,14 @@ export async function waitForDeletion(
  * the session (for an ephemeral node) and a watch on the node itself.
  */
 class HeldNode implements LockHandle {
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #node: ContenderNode;
   readonly #held: HeldSignal;
   readonly #onRelease: (() => void) | undefined;
   #release: Promise<void> | undefined;
 
   private constructor(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     node: ContenderNode,
     what: string,
     policy: OwnershipPolicy,
@@ -484,7 +484,7 @@ class HeldNode implements LockHandle {
    * someone else aborts the signal. `onRelease` runs when release starts.
    */
   static async hold(
-    zk: ZooKeeperClient,
+    zk: ZooKeeperClientCore,
     node: ContenderNode,
     what: string,
     policy: OwnershipPolicy,
@@ -568,7 +568,7 @@ export function checkPolicy(policy: OwnershipPolicy | undefined): OwnershipPolic
  * {@linkcode Holder.isAcquired} and {@linkcode Holder.acquiring} first.
  */
 export class Holder {
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #path: string;
   readonly #what: string;
   readonly #policy: OwnershipPolicy | undefined;
@@ -579,7 +579,7 @@ export class Holder {
    * For the recipe `kind` (`"lock"`, `"semaphore"`) on `path`; its handles
    * follow `policy`, or the client's `ownershipPolicy` when left out.
    */
-  constructor(zk: ZooKeeperClient, kind: string, path: string, policy?: OwnershipPolicy) {
+  constructor(zk: ZooKeeperClientCore, kind: string, path: string, policy?: OwnershipPolicy) {
     this.#zk = zk;
     this.#path = path;
     this.#what = `${kind} ${path}`;

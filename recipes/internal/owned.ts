@@ -14,12 +14,12 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadVersionError, NodeExistsError, NoNodeError } from "../../lib/errors.ts";
 import type { Stat } from "../../lib/types.ts";
 
 /** The part of the client these checks read. */
-type SessionOf = Pick<ZooKeeperClient, "sessionId">;
+type SessionOf = Pick<ZooKeeperClientCore, "sessionId">;
 
 /** Whether an ephemeral node with this owner belongs to the client's current session. */
 export function ownedByCurrentSession(zk: SessionOf, ephemeralOwner: bigint): boolean {
@@ -63,7 +63,7 @@ export interface InspectOwnOptions {
  * `"gone"`, so that the caller can create it again under the current session.
  */
 export async function inspectOwn(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   options: InspectOwnOptions = {},
 ): Promise<OwnNode> {
@@ -100,7 +100,7 @@ export async function inspectOwn(
  * @throws {NodeExistsError} when a persistent node sits at `path`.
  */
 export async function createOwnEphemeral(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   data: Uint8Array | string,
   signal?: AbortSignal,

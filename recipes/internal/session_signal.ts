@@ -9,12 +9,12 @@
  * @module
  */
 
-import type { OwnershipPolicy, ZooKeeperClient } from "../../lib/client.ts";
+import type { OwnershipPolicy, ZooKeeperClientCore } from "../../lib/core.ts";
 import { ConnectionLossError, SessionExpiredError } from "../../lib/errors.ts";
 import type { State } from "../../lib/types.ts";
 
 /** The part of the client {@linkcode heldSignal} listens to. */
-export type StateSource = Pick<ZooKeeperClient, "state" | "addListener" | "removeListener">;
+export type StateSource = Pick<ZooKeeperClientCore, "state" | "addListener" | "removeListener">;
 
 /** A signal tied to the session's state; dispose it to stop listening. */
 export interface HeldSignal extends Disposable {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { NoNodeError } from "../../lib/errors.ts";
 import { joinPath } from "../../lib/paths.ts";
 
@@ -15,7 +15,7 @@ const decoder = new TextDecoder();
 
 /** The children of `path`, or `[]` when `path` does not exist. */
 export async function childrenOrEmpty(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<string[]> {
@@ -29,7 +29,7 @@ export async function childrenOrEmpty(
 
 /** Deletes `path`; resolves `false` when it was not there. */
 export async function deleteIfPresent(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
@@ -49,7 +49,7 @@ export async function deleteIfPresent(
  * ours, since an earlier one whose reply was lost may have deleted it.
  */
 export async function deleteRetried(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
@@ -79,7 +79,7 @@ export interface ReadTextsOptions {
  * leaving out the nodes that were deleted before we read them.
  */
 export async function readTexts(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   dir: string,
   names: readonly string[],
   options: ReadTextsOptions = {},

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { abortable } from "../../lib/abort.ts";
 import { BadArgumentsError } from "../../lib/errors.ts";
 import type { WatchedEvent, Watcher } from "../../lib/types.ts";
@@ -48,7 +48,7 @@ export class Wakeup {
  * the client is disconnected.
  */
 export function forgetWatcher(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   watcher: Watcher,
   type: "data" | "children",

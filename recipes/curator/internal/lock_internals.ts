@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../../lib/core.ts";
 import { throwIfAborted } from "../../../lib/abort.ts";
 import { joinPath } from "../../../lib/paths.ts";
 import { ForceRetryError } from "../../../lib/retry.ts";
@@ -77,7 +77,7 @@ export interface LockDriver {
  * does under its retry policy.
  */
 export function contend(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   driver: LockDriver,
   creator: CuratorProtectedCreate,
   blocking: boolean,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../../lib/core.ts";
 import { childrenOrEmpty, readTexts } from "../../internal/tolerant.ts";
 import { sortChildren } from "./lock_internals.ts";
 
@@ -20,7 +20,7 @@ export interface Participant {
 
 /** The participants under `dir` whose nodes sort by `lockName`, the leader first. */
 export async function readParticipants(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   dir: string,
   lockName: string,
   signal?: AbortSignal,
@@ -32,7 +32,7 @@ export async function readParticipants(
 
 /** Resolves when `zk` is CONNECTED (at once if it is); rejects when `signal` aborts. */
 export function untilConnected(
-  zk: Pick<ZooKeeperClient, "state" | "addListener" | "removeListener">,
+  zk: Pick<ZooKeeperClientCore, "state" | "addListener" | "removeListener">,
   signal: AbortSignal,
 ): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { ZooKeeperClient } from "../../../lib/client.ts";
+import type { ZooKeeperClientCore } from "../../../lib/core.ts";
 import { NodeExistsError, NoNodeError } from "../../../lib/errors.ts";
 import { dirname, joinPath } from "../../../lib/paths.ts";
 import type { Stat } from "../../../lib/types.ts";
@@ -40,7 +40,7 @@ export function protectedPrefix(): string {
  * is fine.
  */
 export async function ensureContainerParents(
-  zk: ZooKeeperClient,
+  zk: ZooKeeperClientCore,
   path: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -77,13 +77,13 @@ function toNode(path: string, stat: Stat): ContenderNode {
 export class CuratorProtectedCreate {
   /** `_c_<uuid>-<name>`: our nodes' names start with it. */
   readonly prefix: string;
-  readonly #zk: ZooKeeperClient;
+  readonly #zk: ZooKeeperClientCore;
   readonly #dir: string;
   readonly #data: Uint8Array;
   #tried = false;
 
   /** Prepares the create of `dir/_c_<uuid>-<name>` holding `data`; nothing is sent yet. */
-  constructor(zk: ZooKeeperClient, dir: string, name: string, data: Uint8Array) {
+  constructor(zk: ZooKeeperClientCore, dir: string, name: string, data: Uint8Array) {
     this.#zk = zk;
     this.#dir = dir;
     this.#data = data;
