@@ -111,7 +111,7 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
       this.zk.removeListener(this.#onState);
     }
     await this.#rejoining?.catch(() => {});
-    return await deleteRetried(this.zk, this.memberPath, signal);
+    return await deleteRetried(this.zk, this.memberPath, { signal });
   }
 
   /** The members' identifiers, in no particular order. */

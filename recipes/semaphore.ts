@@ -33,13 +33,13 @@ import { throwIfAborted } from "../lib/abort.ts";
 import type { Stat } from "../lib/types.ts";
 import {
   type ContenderNode,
-  deleteWithRetry,
   Holder,
   type LockHandle,
   retryUntil,
   SessionWakeup,
   whileConnected,
 } from "./internal/contenders.ts";
+import { deleteRetried } from "./internal/tolerant.ts";
 import { forgetWatcher } from "./internal/wakeup.ts";
 import { Lock, LockReentryError } from "./lock.ts";
 
@@ -208,7 +208,7 @@ export class Semaphore {
       options,
       (signal) => retryUntil(() => this.#attempt(blocking, name, leasePath, signal), signal),
       // The create may have happened just before the abort.
-      () => deleteWithRetry(this.#zk, leasePath, true).catch(() => {}),
+      () => deleteRetried(this.#zk, leasePath, { ephemeral: true }).then(() => {}, () => {}),
     );
   }
 

@@ -33,11 +33,11 @@ import { joinPath, validatePath } from "../../lib/paths.ts";
 import type { Watcher } from "../../lib/types.ts";
 import {
   type ContenderNode,
-  deleteWithRetry,
   isStale,
   waitForDeletion,
   whileConnected,
 } from "../internal/contenders.ts";
+import { deleteRetried } from "../internal/tolerant.ts";
 import { heldSignal } from "../internal/session_signal.ts";
 import { forgetWatcher } from "../internal/wakeup.ts";
 import { sortChildren } from "./internal/lock_internals.ts";
@@ -250,7 +250,10 @@ export class LeaderLatch implements AsyncDisposable {
       const node = this.#node;
       this.#node = undefined;
       if (node && !isStale(this.#zk, node)) {
-        await whileConnected(this.#zk, deleteWithRetry(this.#zk, node.path, true).catch(() => {}));
+        await whileConnected(
+          this.#zk,
+          deleteRetried(this.#zk, node.path, { ephemeral: true }).then(() => {}, () => {}),
+        );
       }
     })();
     return this.#closed;

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { deleteIfPresent } from "./tolerant.ts";
+import { deleteIfPresent, deleteRetried, UNTIL_DONE } from "./tolerant.ts";
 import type { OwnershipPolicy, ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
@@ -234,11 +234,6 @@ export function isStale(zk: Pick<ZooKeeperClientCore, "sessionId">, node: Conten
   return node.ephemeral && ownedByOldSession(zk, node.session);
 }
 
-// The clean-up after an attempt or a release: retried through any length of
-// connection trouble, independent of the client's own retry settings (a
-// `deadline` there must not leave a node behind).
-const UNTIL_DONE = new RetryPolicy({ maxTries: -1, delay: 50, maxDelay: 1_000 });
-
 /**
  * A protected ephemeral-sequential create under `dir`, named
  * `{uuid}{marker}{seq}`. Call {@linkcode ProtectedCreate.create} again after
@@ -328,29 +323,10 @@ export class ProtectedCreate {
       const children = await this.#zk.getChildren(this.#dir);
       for (const name of children) {
         if (name.startsWith(this.prefix)) {
-          await deleteWithRetry(this.#zk, joinPath(this.#dir, name), this.#ephemeral);
+          await deleteRetried(this.#zk, joinPath(this.#dir, name), { ephemeral: this.#ephemeral });
         }
       }
     }).catch(() => {});
-  }
-}
-
-/**
- * Deletes `path`, retrying through connection loss and session changes
- * until the node is gone. A closed client ends it: an ephemeral node went
- * with the session; for a persistent one the error is passed on.
- */
-export async function deleteWithRetry(
-  zk: ZooKeeperClientCore,
-  path: string,
-  ephemeral: boolean,
-): Promise<void> {
-  try {
-    await UNTIL_DONE.run(() => zk.delete(path));
-  } catch (error) {
-    if (error instanceof NoNodeError) return;
-    if (error instanceof ClientClosedError && ephemeral) return;
-    throw error;
   }
 }
 
@@ -540,7 +516,9 @@ class HeldNode implements LockHandle {
     if (this.#release === undefined) {
       this.#held.abort(new DOMException(`released ${this.#node.path}`, "AbortError"));
       this.#onRelease?.();
-      this.#release = deleteWithRetry(this.#zk, this.#node.path, this.#node.ephemeral);
+      this.#release = deleteRetried(this.#zk, this.#node.path, {
+        ephemeral: this.#node.ephemeral,
+      }).then(() => {});
     }
     return this.#release;
   }

@@ -8,7 +8,8 @@
  */
 
 import type { ZooKeeperClientCore } from "../../lib/core.ts";
-import { NoNodeError } from "../../lib/errors.ts";
+import { ClientClosedError, NoNodeError } from "../../lib/errors.ts";
+import { RetryPolicy } from "../../lib/retry.ts";
 import { joinPath } from "../../lib/paths.ts";
 
 const decoder = new TextDecoder();
@@ -43,26 +44,40 @@ export async function deleteIfPresent(
 }
 
 /**
- * Deletes `path`, retried through connection trouble with the client's
- * `retry()` (no try limit). Resolves `true` if it was there, `false` if the
- * first try found it missing: a later try that finds it gone counts as
- * ours, since an earlier one whose reply was lost may have deleted it.
+ * The clean-up retry: through any length of connection trouble and session
+ * changes, independent of the client's own retry settings (a `deadline`
+ * there must not leave a node behind).
+ */
+export const UNTIL_DONE: RetryPolicy = new RetryPolicy({
+  maxTries: -1,
+  delay: 50,
+  maxDelay: 1_000,
+});
+
+/**
+ * Deletes `path`, retried with {@linkcode UNTIL_DONE} until it is gone.
+ * Resolves `true` if it was there, `false` if the first try found it
+ * missing: a later try that finds it gone counts as ours, since an earlier
+ * one whose reply was lost may have deleted it. A closed client ends it:
+ * with `ephemeral` the node went with the session (`true`); otherwise the
+ * error is passed on.
  */
 export async function deleteRetried(
   zk: ZooKeeperClientCore,
   path: string,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; ephemeral?: boolean } = {},
 ): Promise<boolean> {
   let attempts = 0;
   try {
-    await zk.retry(() => {
+    await UNTIL_DONE.run(() => {
       attempts++;
-      return zk.delete(path, { signal });
-    }, { maxTries: -1, signal });
+      return zk.delete(path, { signal: options.signal });
+    }, { signal: options.signal });
     return true;
   } catch (error) {
-    if (!(error instanceof NoNodeError)) throw error;
-    return attempts > 1;
+    if (error instanceof NoNodeError) return attempts > 1;
+    if (error instanceof ClientClosedError && options.ephemeral) return true;
+    throw error;
   }
 }
 

@@ -19,7 +19,8 @@ import { NodeExistsError, NoNodeError } from "../../../lib/errors.ts";
 import { dirname, joinPath } from "../../../lib/paths.ts";
 import type { Stat } from "../../../lib/types.ts";
 import type { ContenderNode } from "../../internal/contenders.ts";
-import { deleteWithRetry, isStale } from "../../internal/contenders.ts";
+import { isStale } from "../../internal/contenders.ts";
+import { deleteRetried } from "../../internal/tolerant.ts";
 import { deleteIfPresent } from "../../internal/tolerant.ts";
 
 /** Curator's `ProtectedUtils.PROTECTED_PREFIX`. */
@@ -151,7 +152,7 @@ export class CuratorProtectedCreate {
       );
       for (const name of children) {
         if (name.startsWith(this.prefix)) {
-          await deleteWithRetry(this.#zk, joinPath(this.#dir, name), true);
+          await deleteRetried(this.#zk, joinPath(this.#dir, name), { ephemeral: true });
         }
       }
     } catch {
