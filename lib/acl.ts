@@ -4,7 +4,9 @@
  * client-side check that catches the ACLs a server would refuse.
  *
  * ```ts
- * import { makeDigestAcl, Perms, READ_ACL_UNSAFE } from "@zk/client";
+ * import { makeDigestAcl, Perms, READ_ACL_UNSAFE, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const data: Uint8Array;
  * const acl = [makeDigestAcl("admin", "s3cret", Perms.ALL), ...READ_ACL_UNSAFE];
  * await zk.create("/config", data, { acl });
  * await zk.addAuth("digest", "admin:s3cret");
@@ -72,7 +74,8 @@ function frozenAcl(perms: number, scheme: string, id: string): ACL {
  *
  * @example
  * ```ts
- * import { OPEN_ACL_UNSAFE } from "@zk/client";
+ * import { OPEN_ACL_UNSAFE, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * await zk.create("/scratch", undefined, { acl: OPEN_ACL_UNSAFE });
  * ```
  */
@@ -87,7 +90,8 @@ export const OPEN_ACL_UNSAFE: readonly ACL[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { CREATOR_ALL_ACL } from "@zk/client";
+ * import { CREATOR_ALL_ACL, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * await zk.addAuth("digest", "alice:pw");
  * await zk.create("/private", undefined, { acl: CREATOR_ALL_ACL });
  * ```
@@ -99,7 +103,9 @@ export const CREATOR_ALL_ACL: readonly ACL[] = Object.freeze([frozenAcl(Perms.AL
  *
  * @example
  * ```ts
- * import { READ_ACL_UNSAFE } from "@zk/client";
+ * import { READ_ACL_UNSAFE, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const data: Uint8Array;
  * await zk.create("/published", data, { acl: READ_ACL_UNSAFE });
  * ```
  */
@@ -175,7 +181,9 @@ export function makeDigestCredential(user: string, password: string): string {
  *
  * @example
  * ```ts
- * import { makeDigestAcl, Perms } from "@zk/client";
+ * import { makeDigestAcl, Perms, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const data: Uint8Array;
  * await zk.create("/secrets", data, { acl: [makeDigestAcl("ops", "pw", Perms.ALL)] });
  * await zk.addAuth("digest", "ops:pw"); // now this session can read it
  * ```

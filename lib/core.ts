@@ -428,11 +428,16 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
+   * declare const signal: AbortSignal;
    * for await (const state of zk.states({ signal })) console.log(state);
    * ```
    *
    * @example Ended with the scope
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * await using states = zk.states();
    * const { value } = await states.next(); // the next transition
    * ```
@@ -476,6 +481,8 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * zk.updateServerList("zk1:2181,zk2:2181,zk3:2181,zk4:2181,zk5:2181");
    * ```
    */
@@ -543,6 +550,8 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const path = await zk.create("/jobs/job-", "payload", { sequential: true, ephemeral: true });
    * ```
    */
@@ -840,7 +849,9 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * const [created] = await zk.transaction()
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
+   * const [, created] = await zk.transaction() // one result per op, in order
    *   .check("/config", 3)
    *   .create("/config/new", "x")
    *   .commit();
@@ -930,6 +941,9 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
+   * declare const signal: AbortSignal;
    * for await (const event of zk.watch("/app", { recursive: true, signal })) {
    *   console.log(event.type, event.path);
    * }
@@ -937,6 +951,8 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example Ended, and its server watch removed, with the scope
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * await using events = zk.watch("/app/config");
    * const { value } = await events.next(); // the next change
    * ```
@@ -1148,6 +1164,8 @@ export class ZooKeeperClientCore implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const value = await zk.retry(() => zk.get("/config"));
    * ```
    */

@@ -3,7 +3,8 @@
  * errors the client raises itself (closed client, bad path, bad options).
  *
  * ```ts
- * import { NoNodeError } from "@zk/client";
+ * import { NoNodeError, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * try { await zk.get("/missing"); }
  * catch (e) { if (e instanceof NoNodeError) console.log(e.path); }
  * ```

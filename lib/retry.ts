@@ -4,7 +4,8 @@
  * delay, a limit on tries and an optional deadline.
  *
  * ```ts
- * import { RetryPolicy } from "@zk/client";
+ * import { RetryPolicy, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const policy = new RetryPolicy({ maxTries: -1, deadline: 30_000 });
  * const data = await policy.run(() => zk.get("/config"));
  * ```
@@ -87,7 +88,8 @@ export interface RetryOptions {
  *
  * @example
  * ```ts
- * import { RetryFailedError, RetryPolicy } from "@zk/client";
+ * import { RetryFailedError, RetryPolicy, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * try {
  *   await new RetryPolicy({ maxTries: 3 }).run(() => zk.get("/a"));
  * } catch (e) {
@@ -118,7 +120,9 @@ export class RetryFailedError extends ZooKeeperError {
  *
  * @example
  * ```ts
- * import { BadVersionError, ForceRetryError, RetryPolicy } from "@zk/client";
+ * import { BadVersionError, ForceRetryError, RetryPolicy, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function increment(data: Uint8Array): Uint8Array;
  * await new RetryPolicy({ maxTries: -1 }).run(async () => {
  *   const { data, stat } = await zk.get("/counter");
  *   try {
@@ -203,7 +207,8 @@ function resolve(options: RetryOptions): ResolvedOptions {
  *
  * @example
  * ```ts
- * import { RetryPolicy } from "@zk/client";
+ * import { RetryPolicy, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const retry = new RetryPolicy({ maxTries: 5, delay: 50, maxDelay: 1_000 });
  * const children = await retry.run(() => zk.getChildren("/workers"));
  * ```
@@ -249,7 +254,8 @@ export class RetryPolicy {
    *
    * @example
    * ```ts
-   * import { RetryPolicy } from "@zk/client";
+   * import { RetryPolicy, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const controller = new AbortController();
    * const stat = await new RetryPolicy({ maxTries: -1 }).run(
    *   (attempt) => zk.exists("/ready"),

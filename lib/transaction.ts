@@ -138,6 +138,8 @@ export function createMode(
  *
  * @example
  * ```ts
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const results = await zk.transaction()
  *   .create("/a", "1")
  *   .setData("/b", "2", { version: 4 })

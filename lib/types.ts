@@ -16,7 +16,8 @@
  *
  * @example
  * ```ts
- * import { State } from "@zk/client";
+ * import { State, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * zk.addListener((s) => { if (s === State.LOST) console.log("session lost"); });
  * ```
  */
@@ -33,7 +34,8 @@ export type State = typeof State[keyof typeof State];
  *
  * @example
  * ```ts
- * import { KeeperState } from "@zk/client";
+ * import { KeeperState, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * if (zk.keeperState === KeeperState.CONNECTED_RO) console.log("read-only");
  * ```
  */
@@ -53,8 +55,13 @@ export type KeeperState = typeof KeeperState[keyof typeof KeeperState];
  *
  * @example
  * ```ts
- * import { EventType } from "@zk/client";
- * await zk.get("/a", { watch: (e) => e.type === EventType.CHANGED && console.log("changed") });
+ * import { EventType, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * await zk.get("/a", {
+ *   watch: (e) => {
+ *     if (e.type === EventType.CHANGED) console.log("changed");
+ *   },
+ * });
  * ```
  */
 export const EventType = {

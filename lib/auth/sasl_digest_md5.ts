@@ -62,6 +62,7 @@ type Step = "challenge" | "rspauth" | "complete" | "failed";
  * @example
  * ```ts
  * import { DigestMd5Client } from "./sasl_digest_md5.ts";
+ * declare function sendSaslToken(token: Uint8Array): Promise<Uint8Array>;
  * const sasl = new DigestMd5Client({ username: "bob", password: "secret" });
  * let token = sasl.initialResponse();
  * while (!sasl.complete) {

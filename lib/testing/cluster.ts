@@ -383,6 +383,8 @@ export class ZooKeeperMember {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperCluster } from "@zk/client/testing";
+   * declare const cluster: ZooKeeperCluster;
    * console.log(await cluster.members[0].fourLetterWord("srvr"));
    * ```
    */
@@ -655,6 +657,8 @@ export class ZooKeeperCluster implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import type { ZooKeeperCluster } from "@zk/client/testing";
+   * declare const cluster: ZooKeeperCluster;
    * cluster.connectionString({ chroot: "/test-1" }); // "127.0.0.1:20000,127.0.0.1:20010,.../test-1"
    * ```
    */

@@ -393,6 +393,8 @@ export class RawSession {
    *
    * @example
    * ```ts
+   * import type { RawSession } from "@zk/client/testing";
+   * declare const session: RawSession;
    * const SYNC = 9;
    * const path = new TextEncoder().encode("/");
    * const body = new Uint8Array([0, 0, 0, path.length, ...path]);
@@ -420,6 +422,8 @@ export class RawSession {
    *
    * @example
    * ```ts
+   * import type { RawSession } from "@zk/client/testing";
+   * declare const session: RawSession;
    * await session.create("/e", "data", { ephemeral: true });
    * ```
    */

@@ -17,6 +17,9 @@ import { MarshallingError } from "../errors.ts";
  * @example
  * ```ts
  * import { FrameDecoder } from "./framing.ts"; // internal: the session frames for you
+ * import type { TransportConnection } from "@zk/client";
+ * declare const conn: TransportConnection;
+ * declare function handle(frame: Uint8Array): void;
  * for await (const frames of conn.readable.pipeThrough(new FrameDecoder(0xfffff))) {
  *   for (const frame of frames) handle(frame);
  * }

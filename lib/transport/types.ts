@@ -45,11 +45,12 @@ export interface TransportConnection {
  *
  * @example
  * ```ts
- * import type { Transport } from "@zk/client";
+ * import { defaultTransport, type Transport } from "@zk/client";
+ * const inner = defaultTransport();
  * const logging: Transport = {
  *   async connect(host, port, options) {
  *     console.log("connecting to", host, port);
- *     return await denoTransport.connect(host, port, options);
+ *     return await inner.connect(host, port, options);
  *   },
  * };
  * ```
