@@ -320,19 +320,28 @@ export function errorFromCode(code: number, options?: ZooKeeperErrorOptions): Zo
   return Class ? new Class(undefined, options) : new ZooKeeperError(code, undefined, options);
 }
 
-/** The client was closed: no request can be made on it any more. */
-export class ClientClosedError extends ZooKeeperError {
+// The rule for the errors the client raises itself: each one is a kind of a
+// server condition, carries that condition's code, and extends its class, so
+// `code` and `instanceof` always agree (kazoo's ConnectionClosedError is a
+// SessionExpiredError in the same way). Whether to retry is decided by
+// `isRetryable`, never by the class alone.
+
+/**
+ * The client was closed: no request can be made on it any more. A kind of
+ * {@linkcode SessionExpiredError} (the session is over), but never retried.
+ */
+export class ClientClosedError extends SessionExpiredError {
   /** Makes the error; `message` defaults to "client is closed". */
   constructor(message = "client is closed", options?: ZooKeeperErrorOptions) {
-    super(ErrorCode.SESSION_EXPIRED, message, options);
+    super(message, options);
   }
 }
 
-/** An option or a connection string the client cannot use. */
-export class ConfigurationError extends ZooKeeperError {
+/** An option or a connection string the client cannot use: a kind of {@linkcode BadArgumentsError}. */
+export class ConfigurationError extends BadArgumentsError {
   /** Makes the error with a message saying what is wrong. */
   constructor(message: string, options?: ZooKeeperErrorOptions) {
-    super(ErrorCode.BAD_ARGUMENTS, message, options);
+    super(message, options);
   }
 }
 
@@ -362,11 +371,14 @@ export class RequestTooLargeError extends BadArgumentsError {
   }
 }
 
-/** A recipe's wait ran past its timeout. */
-export class LockTimeoutError extends ZooKeeperError {
+/**
+ * A recipe's wait ran past its timeout: a kind of
+ * {@linkcode OperationTimeoutError}, but final (never retried).
+ */
+export class LockTimeoutError extends OperationTimeoutError {
   /** Makes the error with a message saying what timed out. */
   constructor(message = "timed out", options?: ZooKeeperErrorOptions) {
-    super(ErrorCode.OPERATION_TIMEOUT, message, options);
+    super(message, options);
   }
 }
 
@@ -426,9 +438,48 @@ export class TransactionError extends ZooKeeperError {
  * }
  * ```
  */
-export class OutcomeUnknownError extends ZooKeeperError {
+export class OutcomeUnknownError extends ConnectionLossError {
   /** Makes the error with a message saying what is unknown. */
   constructor(message: string, options?: ZooKeeperErrorOptions) {
-    super(ErrorCode.CONNECTION_LOSS, message, options);
+    super(message, options);
   }
+}
+
+/**
+ * Whether `error` is a passing condition that a retry may get past: a
+ * connection loss or an operation timeout, and (unless `expired: false`) a
+ * session expiry. Never a closed client, an outcome a recipe could not prove
+ * ({@linkcode OutcomeUnknownError}: a blind retry could apply a change twice)
+ * or a recipe's own timeout, though each is a kind of one of those.
+ *
+ * @example
+ * ```ts
+ * import { ClientClosedError, ConnectionLossError, isRetryable } from "@zk/client";
+ * isRetryable(new ConnectionLossError()); // true
+ * isRetryable(new ClientClosedError()); // false
+ * ```
+ */
+export function isRetryable(error: unknown, options: { expired?: boolean } = {}): boolean {
+  if (
+    error instanceof ClientClosedError || error instanceof OutcomeUnknownError ||
+    error instanceof LockTimeoutError
+  ) {
+    return false;
+  }
+  return error instanceof ConnectionLossError || error instanceof OperationTimeoutError ||
+    ((options.expired ?? true) && error instanceof SessionExpiredError);
+}
+
+/**
+ * Whether `error` says the session expired (LOST), as opposed to the client
+ * having been closed.
+ *
+ * @example
+ * ```ts
+ * import { isSessionExpiry, SessionExpiredError } from "@zk/client";
+ * isSessionExpiry(new SessionExpiredError()); // true
+ * ```
+ */
+export function isSessionExpiry(error: unknown): boolean {
+  return error instanceof SessionExpiredError && !(error instanceof ClientClosedError);
 }

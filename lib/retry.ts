@@ -22,13 +22,7 @@
  * @module
  */
 
-import {
-  ConfigurationError,
-  ConnectionLossError,
-  OperationTimeoutError,
-  SessionExpiredError,
-  ZooKeeperError,
-} from "./errors.ts";
+import { ConfigurationError, isRetryable, ZooKeeperError } from "./errors.ts";
 import { ErrorCode } from "./jute/error_codes.ts";
 import { abortable, sleep, throwIfAborted } from "./abort.ts";
 
@@ -304,10 +298,8 @@ export class RetryPolicy {
   }
 
   #retryable(error: unknown): boolean {
-    return error instanceof ConnectionLossError ||
-      error instanceof OperationTimeoutError ||
-      error instanceof ForceRetryError ||
-      (this.#options.ignoreExpire && error instanceof SessionExpiredError);
+    return error instanceof ForceRetryError ||
+      isRetryable(error, { expired: this.#options.ignoreExpire });
   }
 }
 

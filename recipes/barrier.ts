@@ -22,18 +22,12 @@ import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   BadVersionError,
-  ConnectionLossError,
+  isRetryable,
   NodeExistsError,
   NoNodeError,
-  OperationTimeoutError,
 } from "../lib/errors.ts";
 import { joinPath } from "../lib/paths.ts";
 import type { CallOptions } from "../lib/types.ts";
-
-/** Errors after which a request may or may not have been applied. */
-function isConnectionTrouble(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof OperationTimeoutError;
-}
 
 /** Options of {@linkcode Barrier.wait}. */
 export interface BarrierWaitOptions extends CallOptions {
@@ -117,7 +111,9 @@ export class Barrier {
         return true;
       } catch (error) {
         if (error instanceof NoNodeError) return false;
-        if (!(isConnectionTrouble(error) || error instanceof BadVersionError)) throw error;
+        if (!(isRetryable(error, { expired: false }) || error instanceof BadVersionError)) {
+          throw error;
+        }
       }
       // Our delete may have gone through: is the barrier we saw still up?
       const now = await look();

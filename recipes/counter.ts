@@ -16,10 +16,10 @@ import {
   BadVersionError,
   ConnectionLossError,
   DataInconsistencyError,
+  isSessionExpiry,
   NodeExistsError,
   NoNodeError,
   OutcomeUnknownError,
-  SessionExpiredError,
 } from "../lib/errors.ts";
 import { throwIfAborted } from "../lib/abort.ts";
 import type { CallOptions, Stat } from "../lib/types.ts";
@@ -180,7 +180,7 @@ export class Counter {
         await this.#zk.set(this.path, bytes, { version: stat.version, signal });
       } catch (error) {
         // Lost the race; or the session expired before the write was sent.
-        if (error instanceof BadVersionError || error instanceof SessionExpiredError) continue;
+        if (error instanceof BadVersionError || isSessionExpiry(error)) continue;
         if (error instanceof NoNodeError) {
           this.#ensured = false;
           continue;

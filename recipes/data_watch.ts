@@ -11,10 +11,9 @@ import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
-  ConnectionLossError,
+  isRetryable,
   NoNodeError,
   NoWatcherError,
-  SessionExpiredError,
 } from "../lib/errors.ts";
 import { EventQueue } from "../lib/events.ts";
 import { sleep } from "../lib/abort.ts";
@@ -36,11 +35,6 @@ export interface WatchRecipeOptions {
 }
 
 const defaultOnError = (error: unknown): void => console.error(error);
-
-/** Reconnects may make a read fail; the client queues the retry until it is connected again. */
-function retryable(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError;
-}
 
 /**
  * The engine of {@linkcode DataWatch} and {@linkcode ChildrenWatch}: one read
@@ -184,7 +178,7 @@ export abstract class WatchRecipe<T> implements AsyncIterable<T>, AsyncDisposabl
           failures = 0;
         } catch (error) {
           if (this.#stopped) return;
-          if (retryable(error)) {
+          if (isRetryable(error)) {
             // Requests made while disconnected wait for the reconnect; back
             // off only when that keeps failing.
             if (++failures > 2) {
@@ -258,7 +252,7 @@ export abstract class WatchRecipe<T> implements AsyncIterable<T>, AsyncDisposabl
       await remove(!this.zk.connected);
     } catch (error) {
       if (error instanceof NoWatcherError || error instanceof ClientClosedError) return;
-      if (!retryable(error)) {
+      if (!isRetryable(error)) {
         this.#onError(error);
         return;
       }

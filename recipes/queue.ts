@@ -25,10 +25,10 @@ import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ConnectionLossError,
+  isSessionExpiry,
   NodeExistsError,
   NoNodeError,
   OutcomeUnknownError,
-  SessionExpiredError,
   TransactionError,
 } from "../lib/errors.ts";
 import { abortable } from "../lib/abort.ts";
@@ -494,7 +494,7 @@ export class LockingQueue extends BaseQueue {
       }, { maxTries: -1, signal, ignoreExpire: false });
       return stat.ephemeralOwner === held.session && decoder.decode(data) === this.id;
     } catch (error) {
-      if (error instanceof NoNodeError || error instanceof SessionExpiredError) return false;
+      if (error instanceof NoNodeError || isSessionExpiry(error)) return false;
       throw error;
     }
   }
@@ -565,7 +565,7 @@ export class LockingQueue extends BaseQueue {
           lost = true;
           continue;
         }
-        if (error instanceof SessionExpiredError) {
+        if (isSessionExpiry(error)) {
           this.#held = undefined;
           return false;
         }
@@ -584,7 +584,7 @@ export class LockingQueue extends BaseQueue {
         { maxTries: -1, signal, ignoreExpire: false },
       );
     } catch (error) {
-      if (!(error instanceof SessionExpiredError)) throw error;
+      if (!isSessionExpiry(error)) throw error;
       this.#held = undefined;
       return undefined;
     }

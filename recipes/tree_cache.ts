@@ -24,11 +24,10 @@ import type { ZooKeeperClientCore } from "../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
-  ConnectionLossError,
+  isRetryable,
   MarshallingError,
   NoNodeError,
   NoWatcherError,
-  SessionExpiredError,
   UnimplementedError,
   ZooKeeperError,
 } from "../lib/errors.ts";
@@ -152,10 +151,6 @@ const EMPTY = new Uint8Array(0);
 /** Frames are views into the socket's chunks: copy what the cache keeps. */
 function keep(data: Uint8Array): Uint8Array {
   return data.byteLength === 0 ? EMPTY : data.slice();
-}
-
-function connectionTrouble(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError;
 }
 
 /**
@@ -328,7 +323,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
         return "persistent";
       } catch (error) {
         if (error instanceof UnimplementedError && this.#requestedMode === "auto") return "oneShot";
-        if (!connectionTrouble(error)) throw error;
+        if (!isRetryable(error)) throw error;
       }
     }
   }
@@ -421,7 +416,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   }
 
   #failed(error: unknown): void {
-    if (connectionTrouble(error)) {
+    if (isRetryable(error)) {
       // The reply is lost; the full read after the reconnect makes up for it.
       this.#dirty = true;
     } else if (error instanceof ClientClosedError) {
@@ -878,7 +873,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
       await remove(!this.#zk.connected);
     } catch (error) {
       if (error instanceof NoWatcherError || error instanceof ClientClosedError) return;
-      if (!connectionTrouble(error)) {
+      if (!isRetryable(error)) {
         this.#onError(error);
         return;
       }

@@ -8,21 +8,11 @@
  */
 
 import type { ZooKeeperClientCore } from "../../lib/core.ts";
-import {
-  ClientClosedError,
-  ConnectionLossError,
-  NoNodeError,
-  NoWatcherError,
-  SessionExpiredError,
-} from "../../lib/errors.ts";
+import { ClientClosedError, isRetryable, NoNodeError, NoWatcherError } from "../../lib/errors.ts";
 import { sleep } from "../../lib/abort.ts";
 import { joinPath } from "../../lib/paths.ts";
 import type { WatchedEvent } from "../../lib/types.ts";
 import { createParentContainers } from "./nodes.ts";
-
-function transient(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError;
-}
 
 /** What a {@linkcode ChildrenCache} is told. */
 export interface ChildrenCacheOptions<T> {
@@ -106,7 +96,7 @@ export class ChildrenCache<T> {
       } catch (error) {
         if (
           !(error instanceof NoWatcherError || error instanceof ClientClosedError ||
-            transient(error))
+            isRetryable(error))
         ) {
           throw error;
         }
@@ -139,7 +129,7 @@ export class ChildrenCache<T> {
       ({ data } = await this.#zk.get(path, { signal }));
     } catch (error) {
       if (error instanceof NoNodeError) return undefined;
-      if (transient(error) || signal?.aborted) throw error;
+      if (isRetryable(error) || signal?.aborted) throw error;
       // NoAuth and the like: this child stays out, the others are fine.
       this.#options.onError(error);
       return undefined;
@@ -185,7 +175,7 @@ export class ChildrenCache<T> {
           delay = 20;
         } catch (error) {
           if (this.#state !== "started") break;
-          if (!transient(error)) this.#options.onError(error);
+          if (!isRetryable(error)) this.#options.onError(error);
           // Read everything again once the client is back.
           this.#fullReload = true;
           await sleep(delay, signal).catch(() => {});

@@ -22,13 +22,7 @@
 
 import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import { sleep } from "../../lib/abort.ts";
-import {
-  BadArgumentsError,
-  ConnectionLossError,
-  NoNodeError,
-  OperationTimeoutError,
-  SessionExpiredError,
-} from "../../lib/errors.ts";
+import { BadArgumentsError, isRetryable, NoNodeError } from "../../lib/errors.ts";
 import { joinPath, validatePath } from "../../lib/paths.ts";
 import type { Watcher } from "../../lib/types.ts";
 import {
@@ -59,11 +53,6 @@ export interface LeaderLatchOptions {
 export type LeaderLatchState = "LATENT" | "STARTED" | "CLOSED";
 
 const encoder = new TextEncoder();
-
-function isTransient(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError ||
-    error instanceof OperationTimeoutError;
-}
 
 /**
  * A leader latch on `path`, compatible with Curator's `LeaderLatch`.
@@ -296,7 +285,7 @@ export class LeaderLatch implements AsyncDisposable {
         delay = 20;
       } catch (error) {
         if (closing.aborted) break;
-        if (!isTransient(error)) {
+        if (!isRetryable(error)) {
           this.#failure = error;
           failed(error);
           for (const waiter of this.#waiters.splice(0)) waiter.reject(error);

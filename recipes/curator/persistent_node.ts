@@ -12,12 +12,10 @@ import type { ZooKeeperClientCore } from "../../lib/core.ts";
 import {
   BadArgumentsError,
   ClientClosedError,
-  ConnectionLossError,
+  isRetryable,
   NodeExistsError,
   NoNodeError,
   NoWatcherError,
-  OperationTimeoutError,
-  SessionExpiredError,
 } from "../../lib/errors.ts";
 import { sleep } from "../../lib/abort.ts";
 import { dirname, joinPath, validatePath } from "../../lib/paths.ts";
@@ -55,12 +53,6 @@ export interface PersistentNodeOptions {
 export interface WaitForInitialCreateOptions extends CallOptions {
   /** Milliseconds to wait before resolving `false` (default: no limit). */
   timeout?: number;
-}
-
-/** Errors after which the create is simply tried again once the client is back. */
-function transient(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError ||
-    error instanceof OperationTimeoutError;
 }
 
 const encoder = new TextEncoder();
@@ -250,7 +242,7 @@ export class PersistentNode implements AsyncDisposable {
           delay = 20;
         } catch (error) {
           if (this.#state !== "started") break;
-          if (!transient(error)) {
+          if (!isRetryable(error)) {
             // NoAuth, an invalid ACL and the like: trying again will not help.
             this.#onError(error);
             break;
@@ -282,7 +274,7 @@ export class PersistentNode implements AsyncDisposable {
         });
       } catch (error) {
         if (!(error instanceof NodeExistsError)) {
-          if (this.#uuid && transient(error)) this.#maybeCreated = true;
+          if (this.#uuid && isRetryable(error)) this.#maybeCreated = true;
           throw error;
         }
         // Only a non-sequential name can exist already: adopt it, as Curator does.

@@ -17,18 +17,10 @@
 
 import { deleteIfPresent, deleteRetried, UNTIL_DONE } from "./tolerant.ts";
 import type { OwnershipPolicy, ZooKeeperClientCore } from "../../lib/core.ts";
-import {
-  BadArgumentsError,
-  ClientClosedError,
-  ConnectionLossError,
-  LockTimeoutError,
-  NoNodeError,
-  OperationTimeoutError,
-  SessionExpiredError,
-} from "../../lib/errors.ts";
+import { BadArgumentsError, isRetryable, LockTimeoutError, NoNodeError } from "../../lib/errors.ts";
 import { joinPath } from "../../lib/paths.ts";
 import { abortable, sleep, throwIfAborted } from "../../lib/abort.ts";
-import { ForceRetryError, RetryPolicy } from "../../lib/retry.ts";
+import { ForceRetryError } from "../../lib/retry.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../../lib/types.ts";
 import { type HeldSignal, heldSignal } from "./session_signal.ts";
 import { forgetWatcher } from "./wakeup.ts";
@@ -204,17 +196,11 @@ export async function retryUntil<T>(attempt: () => Promise<T>, signal?: AbortSig
       return await attempt();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (!(isTransient(error) || error instanceof ForceRetryError)) throw error;
+      if (!(isRetryable(error) || error instanceof ForceRetryError)) throw error;
     }
     await sleep(delay, signal);
     delay = Math.min(delay * 2, 1000);
   }
-}
-
-/** Errors after which the same request may succeed: the connection or session changed. */
-function isTransient(error: unknown): boolean {
-  return error instanceof ConnectionLossError || error instanceof SessionExpiredError ||
-    error instanceof OperationTimeoutError;
 }
 
 function toNode(path: string, stat: Stat, ephemeral: boolean): ContenderNode {
