@@ -8,6 +8,7 @@
 
 import type { ZooKeeperClient, ZooKeeperClientOptions } from "../client.ts";
 import { ZooKeeperCluster, type ZooKeeperClusterOptions } from "./cluster.ts";
+import { BadArgumentsError } from "../errors.ts";
 
 /** Client options of {@linkcode ClusterFixture.client}. */
 export type FixtureClientOptions = Omit<ZooKeeperClientOptions, "hosts"> & {
@@ -42,9 +43,33 @@ export interface ClusterFixture {
    * the test, e.g. with `await using`; any still open are closed by `stop()`.
    */
   client(t: { name: string }, options?: FixtureClientOptions): Promise<ZooKeeperClient>;
+  /**
+   * `count` connected clients inside the test's chroot, connected in
+   * parallel, as one group that `await using` closes.
+   *
+   * @example
+   * ```ts
+   * import { clusterFixture } from "@zk/client/testing";
+   * const fixture = clusterFixture({ freePorts: true });
+   * Deno.test("three clients see one node", async (t) => {
+   *   await using clients = await fixture.clients(t, 3);
+   *   const [a, b, c] = clients;
+   *   await a.create("/n", "x");
+   *   console.log(await b.exists("/n"), await c.exists("/n"));
+   * });
+   * ```
+   */
+  clients(
+    t: { name: string },
+    count: number,
+    options?: FixtureClientOptions,
+  ): Promise<ClientGroup>;
   /** Closes leftover clients, stops the cluster and removes its folder. Idempotent. */
   stop(): Promise<void>;
 }
+
+/** Clients made together by {@linkcode ClusterFixture.clients}; `await using` closes them all. */
+export type ClientGroup = ZooKeeperClient[] & AsyncDisposable;
 
 let counter = 0;
 
@@ -126,6 +151,28 @@ export function clusterFixture(options: ClusterFixtureOptions = {}): ClusterFixt
       );
       clients.add(client);
       return client;
+    },
+
+    async clients(t, count, options = {}) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new BadArgumentsError(`count must be a positive integer, not ${count}`);
+      }
+      // The chroot once, then the clients in parallel.
+      const first = await fixture.client(t, options);
+      const settled = await Promise.allSettled(
+        Array.from({ length: count - 1 }, () => fixture.client(t, options)),
+      );
+      const made = [first, ...settled.flatMap((r) => r.status === "fulfilled" ? [r.value] : [])];
+      const closeAll = async () => {
+        await Promise.allSettled(made.map((client) => client.close()));
+        for (const client of made) clients.delete(client);
+      };
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) {
+        await closeAll();
+        throw failed.reason;
+      }
+      return Object.assign(made, { [Symbol.asyncDispose]: closeAll });
     },
 
     stop() {
