@@ -18,6 +18,6 @@ if (import.meta.main) {
   if (args[0] === "check") {
     Deno.exit(await runCheckCommand(args.slice(1)));
   }
-  console.error("usage: deno task chaos check FILE");
-  Deno.exit(2);
+  const { runChaosCommand } = await import("./run_command.ts");
+  Deno.exit(await runChaosCommand(args));
 }
