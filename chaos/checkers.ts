@@ -59,12 +59,13 @@ export function checkLock(
   const anomalies: WorkloadAnomaly[] = [];
   let latest: (typeof intervals)[number] | undefined;
   for (const interval of intervals) {
-    if (latest !== undefined && interval.start < latest.end - slackMs) {
+    const overlap = latest === undefined ? 0 : Math.min(interval.end, latest.end) - interval.start;
+    if (latest !== undefined && overlap > slackMs) {
       anomalies.push({
         summary: `process ${interval.hold.process} held the lock from ${
           iso(interval.start)
         } while process ${latest.hold.process} still held it (until ${iso(latest.end)}, ${
-          (latest.end - interval.start).toFixed(1)
+          overlap.toFixed(1)
         } ms of overlap)`,
         time: interval.start,
         evidence: [latest.hold, interval.hold],

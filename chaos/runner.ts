@@ -206,7 +206,7 @@ async function observeEphemerals(
 export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const log = options.log;
   const random = seededRandom(options.seed);
-  const start = now();
+  let start = now();
   const root = `/chaos-${options.seed}-${Math.floor(start)}`;
   const errors: string[] = [];
   const records: WorkerRecord[] = [];
@@ -237,6 +237,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     admin = await connect(direct, { sessionTimeout: 10_000 });
     await createTree(admin, root, options.keys);
     log(`root ${root}; starting ${options.workers} workers`);
+    start = now();
 
     // Where each worker is connected, from its state records (proxy -> member).
     const memberOfProxy = new Map<string, number>();
