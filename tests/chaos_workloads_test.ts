@@ -23,6 +23,7 @@ import type {
   TreeWriteRecord,
 } from "../chaos/records.ts";
 import { mergeRegisterHistory, runChaos } from "../chaos/runner.ts";
+import { parseChaosArgs } from "../chaos/run_command.ts";
 import { parseHistory } from "../chaos/history.ts";
 import { formatHistory } from "../chaos/history.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
@@ -231,4 +232,21 @@ Deno.test({
       await Deno.remove(outDir, { recursive: true });
     }
   },
+});
+
+Deno.test("chaos options: --smoke runs a minute of what passes today; bad options are refused", () => {
+  const smoke = parseChaosArgs(["--smoke", "--seed", "5"]);
+  assert.equal(smoke.durationMs, 60_000);
+  assert.equal(smoke.queueConsumers, 1);
+  assert.deepEqual(smoke.faultKinds, ["kill", "pause", "cut", "expire"]);
+  assert.match(smoke.outDir, /seed5$/);
+  const long = parseChaosArgs(["--minutes", "10", "--members", "5", "--faults", "kill,expire"]);
+  assert.equal(long.durationMs, 600_000);
+  assert.equal(long.members, 5);
+  assert.deepEqual(long.faultKinds, ["kill", "expire"]);
+  assert.equal(parseChaosArgs(["--hosts", "a:1,b:2"]).hosts, "a:1,b:2");
+  assert.throws(() => parseChaosArgs(["--members", "4"]), /--members is 3 or 5/);
+  assert.throws(() => parseChaosArgs(["--faults", "flood"]), /--faults takes some of/);
+  assert.throws(() => parseChaosArgs(["--seconds"]), /--seconds needs a number/);
+  assert.throws(() => parseChaosArgs(["--frobnicate"]), /unknown option --frobnicate/);
 });
