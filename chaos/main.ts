@@ -7,6 +7,7 @@
  * - `deno task chaos --hosts h1:2181,...`: the workloads only, against an
  *   existing ensemble.
  * - `deno task chaos --smoke`: the CI run (about 60 s, every checker).
+ * - `deno task chaos recheck DIR`: the checkers and report again, on a run's folder.
  *
  * @module
  */
@@ -18,6 +19,7 @@ if (import.meta.main) {
   if (args[0] === "check") {
     Deno.exit(await runCheckCommand(args.slice(1)));
   }
-  const { runChaosCommand } = await import("./run_command.ts");
+  const { runChaosCommand, runRecheckCommand } = await import("./run_command.ts");
+  if (args[0] === "recheck") Deno.exit(await runRecheckCommand(args.slice(1)));
   Deno.exit(await runChaosCommand(args));
 }

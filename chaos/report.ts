@@ -214,7 +214,8 @@ const FAULT_COLORS: Record<FaultKind, string> = {
 function timelineSvg(run: ChaosRun): string {
   const all = spans(run.records);
   const rows = [...new Set(all.map((s) => s.row))].sort();
-  const t0 = run.start, t1 = Math.max(run.workloadEnd, ...all.map((s) => s.end));
+  const t0 = run.start;
+  const t1 = all.reduce((latest, s) => Math.max(latest, s.end), run.workloadEnd);
   const width = 1400, left = 130, rowHeight = 16, top = 20;
   const x = (t: number) => left + ((t - t0) / Math.max(1, t1 - t0)) * (width - left - 10);
   const timelineHeight = top + rows.length * rowHeight + 20;
@@ -246,17 +247,41 @@ function timelineSvg(run: ChaosRun): string {
     );
   });
   const rowIndex = new Map(rows.map((r, i) => [r, i]));
-  for (const s of all) {
-    const y = top + rowIndex.get(s.row)! * rowHeight + 2;
-    const w = Math.max(0.8, x(s.end) - x(s.start));
+  // Ok operations closer than a pixel merge into one bar, so a long run
+  // stays a page a browser opens; the others keep their own bar and tooltip.
+  const pixelMs = (t1 - t0) / (width - left - 10);
+  const merged = new Map<string, { start: number; end: number }>();
+  const flush = (row: string) => {
+    const bar = merged.get(row);
+    if (bar === undefined) return;
+    const y = top + rowIndex.get(row)! * rowHeight + 2;
     parts.push(
-      `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${
-        rowHeight - 4
-      }" fill="${COLORS[s.outcome]}"${
-        s.outcome === "ok" ? "" : `><title>${escapeHtml(s.label)}</title></rect`
-      }${s.outcome === "ok" ? "/" : ""}>`,
+      `<rect x="${x(bar.start).toFixed(1)}" y="${y}" width="${
+        Math.max(0.8, x(bar.end) - x(bar.start)).toFixed(1)
+      }" height="${rowHeight - 4}" fill="${COLORS.ok}"/>`,
+    );
+    merged.delete(row);
+  };
+  for (const s of [...all].sort((a, b) => a.start - b.start)) {
+    if (s.outcome === "ok") {
+      const bar = merged.get(s.row);
+      if (bar !== undefined && s.start <= bar.end + pixelMs) bar.end = Math.max(bar.end, s.end);
+      else {
+        flush(s.row);
+        merged.set(s.row, { start: s.start, end: s.end });
+      }
+      continue;
+    }
+    const y = top + rowIndex.get(s.row)! * rowHeight + 2;
+    parts.push(
+      `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${
+        Math.max(0.8, x(s.end) - x(s.start)).toFixed(1)
+      }" height="${rowHeight - 4}" fill="${COLORS[s.outcome]}"><title>${
+        escapeHtml(s.label)
+      }</title></rect>`,
     );
   }
+  for (const row of rows) flush(row);
   // Anomalies: red lines across the timeline.
   const marks: { time: number; text: string }[] = [];
   for (const a of run.registers.anomalies) {
@@ -293,13 +318,15 @@ function timelineSvg(run: ChaosRun): string {
         `<text x="${left - 40}" y="${y(ms) + 3}" font-size="9" fill="#666">${ms}</text>`,
     );
   }
+  // One dot per pixel and outcome is all the eye can tell apart.
+  const dots = new Set<string>();
   for (const s of all) {
     if (s.row.endsWith("lock")) continue;
-    parts.push(
-      `<circle cx="${x(s.end).toFixed(1)}" cy="${y(s.end - s.start).toFixed(1)}" r="1.5" fill="${
-        COLORS[s.outcome]
-      }"/>`,
-    );
+    const dot = `${x(s.end).toFixed(0)},${y(s.end - s.start).toFixed(0)},${s.outcome}`;
+    if (dots.has(dot)) continue;
+    dots.add(dot);
+    const [cx, cy] = dot.split(",");
+    parts.push(`<circle cx="${cx}" cy="${cy}" r="1.5" fill="${COLORS[s.outcome]}"/>`);
   }
   run.faults.forEach((f) => {
     const end = f.end ?? t1;

@@ -16,13 +16,14 @@
  */
 
 import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
-import { type ChaosOptions, runChaos } from "./runner.ts";
+import { type ChaosOptions, type ChaosRun, recheckRun, runChaos } from "./runner.ts";
 import { summaryText, writeReport } from "./report.ts";
 
 const USAGE = `usage: deno task chaos [--seconds N | --minutes N] [--members 3|5] [--seed N]
                          [--workers N] [--keys N] [--faults kill,pause,partition,isolate,cut,expire]
                          [--concurrent-faults N] [--queue-consumers N] [--hosts h1:2181,...] [--out DIR] [--smoke]
-       deno task chaos check FILE`;
+       deno task chaos check FILE
+       deno task chaos recheck DIR`;
 
 /** Parses the options; throws a message for bad ones. */
 export function parseChaosArgs(args: readonly string[]): ChaosOptions {
@@ -136,7 +137,27 @@ export async function runChaosCommand(args: readonly string[]): Promise<number> 
       options.hosts ? `ensemble ${options.hosts} (no nemesis)` : `${options.members} members`
     }, ${options.workers} workers`,
   );
-  const run = await runChaos(options);
+  return await report(await runChaos(options));
+}
+
+/** `deno task chaos recheck DIR`: runs the checkers again on a run's folder. */
+export async function runRecheckCommand(args: readonly string[]): Promise<number> {
+  if (args.length !== 1) {
+    console.error("usage: deno task chaos recheck DIR (a run's folder, with run.json)");
+    return 2;
+  }
+  let run: ChaosRun;
+  try {
+    run = await recheckRun(args[0], (line) => console.log(`[chaos] ${line}`));
+  } catch (error) {
+    console.error(`cannot recheck ${args[0]}: ${(error as Error).message}`);
+    return 2;
+  }
+  return await report(run);
+}
+
+async function report(run: ChaosRun): Promise<number> {
+  const options = run.options;
   const file = await writeReport(run);
   console.log(summaryText(run));
   console.log(`report: ${file}`);

@@ -384,32 +384,69 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     await cluster?.stop();
   }
 
-  log("checking");
-  const of = <T extends WorkerRecord["t"]>(t: T) =>
-    records.filter((r): r is Extract<WorkerRecord, { t: T }> => r.t === t);
-  const history = mergeRegisterHistory(of("op"));
+  const saved: SavedRun = {
+    options: { ...options, log: undefined },
+    root,
+    start,
+    end: now(),
+    workloadEnd,
+    faults,
+    observations,
+    remainingItems,
+    finalCounter,
+    leftAtEnd,
+    errors,
+  };
   await Deno.mkdir(options.outDir, { recursive: true });
-  await Deno.writeTextFile(`${options.outDir}/history.jsonl`, formatHistory(history));
   await Deno.writeTextFile(
     `${options.outDir}/records.jsonl`,
     records.map((r) => JSON.stringify(r)).join("\n") + "\n",
   );
-  await Deno.writeTextFile(`${options.outDir}/faults.json`, JSON.stringify(faults, null, 1));
+  await Deno.writeTextFile(`${options.outDir}/run.json`, JSON.stringify(saved));
+  log("checking");
+  return await checkRun(saved, records, options);
+}
+
+/** What a run read and decided besides the workers' records: `run.json` in its folder. */
+export interface SavedRun {
+  options: Omit<ChaosOptions, "log"> & { log?: undefined };
+  root: string;
+  start: number;
+  end: number;
+  workloadEnd: number;
+  faults: FaultRecord[];
+  observations: EphemeralObservation[];
+  remainingItems: string[];
+  finalCounter: number;
+  leftAtEnd: string[];
+  errors: string[];
+}
+
+/** Runs every checker on a run's records; writes `history.jsonl` to the run's folder. */
+export async function checkRun(
+  saved: SavedRun,
+  records: WorkerRecord[],
+  options: ChaosOptions,
+): Promise<ChaosRun> {
+  const of = <T extends WorkerRecord["t"]>(t: T) =>
+    records.filter((r): r is Extract<WorkerRecord, { t: T }> => r.t === t);
+  const history = mergeRegisterHistory(of("op"));
+  await Deno.writeTextFile(`${options.outDir}/history.jsonl`, formatHistory(history));
   const registers = history.length === 0
     ? checkOperations([])
     : checkOperations(parseHistory(formatHistory(history)), { timeoutMs: 120_000 });
   const verdicts: WorkloadVerdict[] = [
     checkLock(of("lock") as LockRecord[]),
-    checkQueue(of("queue") as QueueRecord[], remainingItems),
-    checkCounter(of("counter") as CounterRecord[], finalCounter),
+    checkQueue(of("queue") as QueueRecord[], saved.remainingItems),
+    checkCounter(of("counter") as CounterRecord[], saved.finalCounter),
     checkEphemerals(
       of("state") as StateRecord[],
       of("ephemeral") as EphemeralRecord[],
-      observations,
-      leftAtEnd,
+      saved.observations,
+      saved.leftAtEnd,
     ),
     checkTreeCache(
-      workloadPaths(root).tree,
+      workloadPaths(saved.root).tree,
       of("tree-write") as TreeWriteRecord[],
       of("tree-event") as TreeEventRecord[],
       of("tree-final") as TreeFinalRecord[],
@@ -417,14 +454,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   ];
   return {
     options,
-    root,
-    start,
-    end: now(),
-    workloadEnd,
+    root: saved.root,
+    start: saved.start,
+    end: saved.end,
+    workloadEnd: saved.workloadEnd,
     records,
-    faults,
+    faults: saved.faults,
     registers,
     verdicts,
-    errors,
+    errors: saved.errors,
   };
+}
+
+/** Loads a run's folder (`run.json`, `records.jsonl`) and checks it again. */
+export async function recheckRun(dir: string, log: (line: string) => void): Promise<ChaosRun> {
+  const saved = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as SavedRun;
+  const records = (await Deno.readTextFile(`${dir}/records.jsonl`)).split("\n")
+    .filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as WorkerRecord);
+  return await checkRun(saved, records, { ...saved.options, outDir: dir, log });
 }
