@@ -444,6 +444,7 @@ export async function checkRun(
       of("ephemeral") as EphemeralRecord[],
       saved.observations,
       saved.leftAtEnd,
+      saved.options.sessionTimeout,
     ),
     checkTreeCache(
       workloadPaths(saved.root).tree,

@@ -106,18 +106,37 @@ Deno.test("ephemerals: a node seen after its session was lost, or missing while 
     state(0, "CLOSING", "b", 5000),
   ];
   const nodes = [created(0, "a", 10), created(0, "b", 1200)];
-  const fine = checkEphemerals(states, nodes, [
-    { start: 500, end: 510, names: ["w0-a"] },
-    { start: 2000, end: 2010, names: ["w0-b"] },
-  ], []);
-  assert.equal(fine.anomalies.length, 0);
-  const zombie = checkEphemerals(states, nodes, [
-    { start: 2000, end: 2010, names: ["w0-a", "w0-b"] },
-  ], []);
+  const fine = checkEphemerals(
+    states,
+    nodes,
+    [
+      { start: 500, end: 510, names: ["w0-a"] },
+      { start: 2000, end: 2010, names: ["w0-a", "w0-b"] },
+    ],
+    [],
+    4000,
+  );
+  assert.equal(fine.anomalies.length, 0, "seen 1 s after LOST: within a session timeout");
+  assert.equal(fine.stats["seen after LOST within grace"], 1);
+  const zombie = checkEphemerals(
+    states,
+    nodes,
+    [
+      { start: 2000, end: 2010, names: ["w0-a", "w0-b"] },
+    ],
+    [],
+    500,
+  );
   assert.match(zombie.anomalies[0].summary, /w0-a still existed .* after its owner reported/);
-  const vanished = checkEphemerals(states, nodes, [{ start: 2000, end: 2010, names: [] }], []);
+  const vanished = checkEphemerals(
+    states,
+    nodes,
+    [{ start: 2000, end: 2010, names: [] }],
+    [],
+    4000,
+  );
   assert.match(vanished.anomalies[0].summary, /w0-b was missing .* never lost/);
-  const left = checkEphemerals(states, nodes, [], ["w0-b"]);
+  const left = checkEphemerals(states, nodes, [], ["w0-b"], 4000);
   assert.match(left.anomalies[0].summary, /w0-b outlived its client's close/);
 });
 
