@@ -21,7 +21,7 @@ import { summaryText, writeReport } from "./report.ts";
 
 const USAGE = `usage: deno task chaos [--seconds N | --minutes N] [--members 3|5] [--seed N]
                          [--workers N] [--keys N] [--faults kill,pause,partition,isolate,cut,expire]
-                         [--concurrent-faults N] [--queue-consumers N] [--hosts h1:2181,...] [--out DIR] [--smoke]
+                         [--concurrent-faults N] [--queue-consumers N] [--lost-grace-ms N] [--hosts h1:2181,...] [--out DIR] [--smoke]
        deno task chaos check FILE
        deno task chaos recheck DIR`;
 
@@ -76,6 +76,9 @@ export function parseChaosArgs(args: readonly string[]): ChaosOptions {
       case "--queue-consumers":
         options.queueConsumers = number(arg, value(), 1, 16);
         break;
+      case "--lost-grace-ms":
+        options.lostGraceMs = number(arg, value(), 0, 600_000);
+        break;
       case "--concurrent-faults":
         options.maxConcurrentFaults = number(arg, value(), 1, 8);
         break;
@@ -115,6 +118,10 @@ export function parseChaosArgs(args: readonly string[]): ChaosOptions {
     if (!args.includes("--seconds") && !args.includes("--minutes")) options.durationMs = 60_000;
     if (!args.includes("--queue-consumers")) options.queueConsumers = 1;
     options.faultKinds ??= ["kill", "pause", "cut", "expire"];
+    // A client that declares LOST on its own clock can be seconds ahead of
+    // the server when a leader election restarted the session timers (a
+    // finding of the longer runs): CI allows three session timeouts.
+    options.lostGraceMs ??= 3 * options.sessionTimeout;
   }
   if (options.outDir === "") {
     const stamp = new Date().toISOString().replaceAll(":", "").replace(/\..*/, "");

@@ -58,6 +58,11 @@ export interface ChaosOptions {
   queueConsumers: number;
   /** Session timeout asked by workers, ms. */
   sessionTimeout: number;
+  /**
+   * How long an ephemeral may outlive its owner's LOST before it counts as
+   * a zombie, ms (default the session timeout).
+   */
+  lostGraceMs?: number;
   /** Fault kinds (default all). */
   faultKinds?: readonly FaultKind[];
   /** Faults at once (default 2). */
@@ -444,7 +449,7 @@ export async function checkRun(
       of("ephemeral") as EphemeralRecord[],
       saved.observations,
       saved.leftAtEnd,
-      saved.options.sessionTimeout,
+      saved.options.lostGraceMs ?? saved.options.sessionTimeout,
     ),
     checkTreeCache(
       workloadPaths(saved.root).tree,

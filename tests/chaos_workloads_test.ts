@@ -259,6 +259,7 @@ Deno.test("chaos options: --smoke runs a minute of what passes today; bad option
   assert.equal(smoke.queueConsumers, 1);
   assert.deepEqual(smoke.faultKinds, ["kill", "pause", "cut", "expire"]);
   assert.match(smoke.outDir, /seed5$/);
+  assert.equal(smoke.lostGraceMs, 3 * smoke.sessionTimeout);
   const long = parseChaosArgs(["--minutes", "10", "--members", "5", "--faults", "kill,expire"]);
   assert.equal(long.durationMs, 600_000);
   assert.equal(long.members, 5);
