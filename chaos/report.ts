@@ -221,6 +221,7 @@ function timelineSvg(run: ChaosRun): string {
   const timelineHeight = top + rows.length * rowHeight + 20;
   const parts: string[] = [];
   // Faults, shaded behind everything.
+  let lastLabel = -Infinity;
   run.faults.forEach((f) => {
     const end = f.end ?? t1;
     const w = Math.max(2, x(end) - x(f.start));
@@ -231,6 +232,9 @@ function timelineSvg(run: ChaosRun): string {
         escapeHtml(`${f.kind}: ${f.target} (${((end - f.start) / 1000).toFixed(1)} s)`)
       }</title></rect>`,
     );
+    // Labels only where there is room; every band has its tooltip anyway.
+    if (x(f.start) - lastLabel < 45) return;
+    lastLabel = x(f.start);
     parts.push(
       `<text x="${x(f.start).toFixed(1)}" y="${top - 4}" font-size="9" fill="${
         FAULT_COLORS[f.kind]
