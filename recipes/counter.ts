@@ -223,10 +223,12 @@ export class Counter {
   ): Promise<"retry"> {
     let now: { data: Uint8Array; stat: Stat };
     try {
-      now = await this.#zk.retry(() => this.#zk.get(this.path, { signal }), {
-        maxTries: -1,
-        signal,
-      });
+      // sync first: the member we reconnected to may lag behind the write we
+      // are asking about, and "version unchanged" must prove it was not applied.
+      now = await this.#zk.retry(async () => {
+        await this.#zk.sync(this.path, { signal });
+        return await this.#zk.get(this.path, { signal });
+      }, { maxTries: -1, signal });
     } catch (error) {
       if (error instanceof NoNodeError) {
         this.#ensured = false;
