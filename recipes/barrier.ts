@@ -41,7 +41,9 @@ export interface BarrierWaitOptions extends CallOptions {
  *
  * @example
  * ```ts
- * import { Barrier } from "@zk/client";
+ * import { Barrier, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const other: ZooKeeperClient; // another process's client
  * const barrier = new Barrier(zk, "/deploy/gate");
  * await barrier.create();
  * // elsewhere: waits until the gate opens, or 30 s
@@ -67,6 +69,8 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { Barrier, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * await new Barrier(zk, "/deploy/gate").create();
    * ```
    */
@@ -95,6 +99,8 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { Barrier, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const removed = await new Barrier(zk, "/deploy/gate").remove();
    * ```
    */
@@ -129,6 +135,8 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { Barrier, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * if (!await new Barrier(zk, "/deploy/gate").wait({ timeout: 10_000 })) {
    *   console.log("still closed after 10 s");
    * }
@@ -162,7 +170,9 @@ export class Barrier {
  *
  * @example
  * ```ts
- * import { DoubleBarrier } from "@zk/client";
+ * import { DoubleBarrier, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function doMyShare(): Promise<void>;
  * const barrier = new DoubleBarrier(zk, "/jobs/42/barrier", 3, "worker-1");
  * await barrier.enter({ signal: AbortSignal.timeout(60_000) });
  * await doMyShare();
@@ -216,6 +226,8 @@ export class DoubleBarrier {
    *
    * @example
    * ```ts
+   * import { DoubleBarrier, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * await new DoubleBarrier(zk, "/jobs/42/barrier", 3).enter();
    * ```
    */
@@ -258,6 +270,8 @@ export class DoubleBarrier {
    *
    * @example
    * ```ts
+   * import type { DoubleBarrier } from "@zk/client";
+   * declare const barrier: DoubleBarrier;
    * await barrier.leave({ signal: AbortSignal.timeout(60_000) });
    * ```
    */

@@ -57,6 +57,8 @@ export type ChildrenWatchFunction = (children: string[], event?: WatchedEvent) =
  *
  * @example Async iteration
  * ```ts
+ * import { ChildrenWatch, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const signal = AbortSignal.timeout(60_000);
  * for await (const { children } of new ChildrenWatch(zk, "/services", { signal })) {
  *   console.log(children.length, "members");

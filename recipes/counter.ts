@@ -69,7 +69,8 @@ const decoder = new TextDecoder("ascii");
  *
  * @example
  * ```ts
- * import { Counter } from "@zk/client";
+ * import { Counter, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const hits = new Counter(zk, "/stats/hits");
  * await hits.add(1);
  * console.log(await hits.get(), hits.preValue, hits.postValue);
@@ -134,6 +135,8 @@ export class Counter {
    *
    * @example
    * ```ts
+   * import { Counter, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const value = await new Counter(zk, "/stats/hits").get();
    * ```
    */
@@ -163,6 +166,8 @@ export class Counter {
    *
    * @example
    * ```ts
+   * import { Counter, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const counter = new Counter(zk, "/jobs/done");
    * const now = await counter.add(5); // counter.preValue === now - 5
    * ```
@@ -201,6 +206,8 @@ export class Counter {
    *
    * @example
    * ```ts
+   * import { Counter, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * await new Counter(zk, "/pool/free", { default: 10 }).subtract(1);
    * ```
    */

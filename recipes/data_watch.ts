@@ -45,7 +45,8 @@ const defaultOnError = (error: unknown): void => console.error(error);
  *
  * @example
  * ```ts
- * import { DataWatch } from "@zk/client";
+ * import { DataWatch, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const watch = new DataWatch(zk, "/config", (data) => console.log(data));
  * await watch.ready;
  * await watch.close();
@@ -329,6 +330,8 @@ export type DataWatchFunction = (
  *
  * @example Async iteration
  * ```ts
+ * import { DataWatch, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const signal = AbortSignal.timeout(60_000);
  * for await (const { data, stat } of new DataWatch(zk, "/config", { signal })) {
  *   if (stat === null) console.log("deleted");

@@ -6,7 +6,10 @@
  *
  * @example
  * ```ts
- * import { Election } from "@zk/client";
+ * import { Election, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const shutdown: AbortSignal;
+ * declare function scheduleJobs(options: { signal: AbortSignal }): Promise<void>;
  * const election = new Election(zk, "/services/scheduler/election", "host-a");
  * while (!shutdown.aborted) {
  *   await election.run(async (leadership) => {
@@ -54,7 +57,9 @@ export interface ElectionRunOptions {
  *
  * @example
  * ```ts
- * import { Election } from "@zk/client";
+ * import { Election, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function serveAsLeader(leadership: AbortSignal): Promise<void>;
  * const election = new Election(zk, "/election", "worker-1");
  * await election.run((leadership) => serveAsLeader(leadership));
  * console.log(await election.contenders()); // ["worker-2", ...]
@@ -97,6 +102,9 @@ export class Election {
    *
    * @example
    * ```ts
+   * import type { Election } from "@zk/client";
+   * declare const election: Election;
+   * declare function doLeaderWork(leadership: AbortSignal): Promise<void>;
    * await election.run(async (leadership) => {
    *   while (!leadership.aborted) await doLeaderWork(leadership);
    * });

@@ -9,7 +9,9 @@
  *
  * @example
  * ```ts
- * import { NonBlockingLease } from "@zk/client";
+ * import { NonBlockingLease, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function cleanup(): Promise<void>;
  * const lease = new NonBlockingLease(zk, "/leases/hourly-cleanup", 70 * 60_000, "host-a");
  * if (await lease.obtain()) await cleanup();
  * ```
@@ -101,7 +103,9 @@ function decodeHolder(data: Uint8Array, path: string): Partial<LeaseHolder> {
  *
  * @example
  * ```ts
- * import { NonBlockingLease } from "@zk/client";
+ * import { NonBlockingLease, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function sendReport(): Promise<void>;
  * const lease = new NonBlockingLease(zk, "/leases/report", 60_000, "host-a");
  * if (await lease.obtain()) {
  *   await sendReport(); // no other host does this within the minute
@@ -165,6 +169,8 @@ export class NonBlockingLease {
    *
    * @example
    * ```ts
+   * import type { NonBlockingLease } from "@zk/client";
+   * declare const lease: NonBlockingLease;
    * const mine = await lease.obtain({ signal: AbortSignal.timeout(5_000) });
    * ```
    */
@@ -229,7 +235,9 @@ export class NonBlockingLease {
  *
  * @example
  * ```ts
- * import { MultiNonBlockingLease } from "@zk/client";
+ * import { MultiNonBlockingLease, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function crawl(): Promise<void>;
  * const lease = new MultiNonBlockingLease(zk, 3, "/leases/crawlers", 60_000, "host-a");
  * if (await lease.obtain()) await crawl(); // at most 3 hosts crawl at once
  * ```
@@ -283,6 +291,8 @@ export class MultiNonBlockingLease {
    *
    * @example
    * ```ts
+   * import type { MultiNonBlockingLease } from "@zk/client";
+   * declare const lease: MultiNonBlockingLease;
    * if (await lease.obtain()) console.log("one of the few");
    * ```
    */

@@ -13,6 +13,7 @@
  * @example
  * ```ts
  * import { connect, Lock } from "@zk/client";
+ * declare function buildReport(options: { signal: AbortSignal }): Promise<void>;
  * await using zk = await connect("127.0.0.1:2181");
  * const lock = new Lock(zk, "/locks/report", "worker-1");
  * {
@@ -90,7 +91,8 @@ export interface TryAcquireOptions {
  *
  * @example
  * ```ts
- * import { Lock, LockReentryError } from "@zk/client";
+ * import { Lock, LockReentryError, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const lock = new Lock(zk, "/locks/a");
  * const handle = await lock.acquire();
  * try {
@@ -122,7 +124,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { Lock } from "@zk/client";
+ * import { Lock, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function work(signal: AbortSignal): Promise<void>;
  * const lock = new Lock(zk, "/locks/db", "host-a");
  * const handle = await lock.acquire({ signal: AbortSignal.timeout(5_000) });
  * try {
@@ -187,6 +191,8 @@ export class Lock {
    *
    * @example
    * ```ts
+   * import type { Lock } from "@zk/client";
+   * declare const lock: Lock;
    * const handle = await lock.acquire({ timeout: 2_000 });
    * ```
    */
@@ -200,8 +206,12 @@ export class Lock {
    *
    * @example
    * ```ts
+   * import type { Lock } from "@zk/client";
+   * declare const lock: Lock;
    * const handle = await lock.tryAcquire();
-   * if (handle) await using _ = handle;
+   * if (handle) {
+   *   await using held = handle; // released at the end of the block
+   * }
    * ```
    */
   tryAcquire(options: TryAcquireOptions = {}): Promise<LockHandle | null> {
@@ -312,7 +322,9 @@ export class Lock {
  *
  * @example
  * ```ts
- * import { ReadLock } from "@zk/client";
+ * import { ReadLock, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function readTable(): Promise<string[]>;
  * await using handle = await new ReadLock(zk, "/locks/table").acquire();
  * const rows = await readTable();
  * ```
@@ -335,7 +347,9 @@ export class ReadLock extends Lock {
  *
  * @example
  * ```ts
- * import { WriteLock } from "@zk/client";
+ * import { WriteLock, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function rewriteTable(): Promise<void>;
  * await using handle = await new WriteLock(zk, "/locks/table").acquire();
  * await rewriteTable();
  * ```

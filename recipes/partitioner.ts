@@ -28,7 +28,8 @@ import { ShallowParty } from "./party.ts";
  *
  * @example
  * ```ts
- * import { PartitionState } from "@zk/client";
+ * import { PartitionState, type SetPartitioner } from "@zk/client";
+ * declare const partitioner: SetPartitioner;
  * if (partitioner.state === PartitionState.RELEASE) await partitioner.release();
  * ```
  */
@@ -106,7 +107,9 @@ export function defaultPartitionFunction<T>(
  *
  * @example
  * ```ts
- * import { SetPartitioner } from "@zk/client";
+ * import { SetPartitioner, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function consume(items: readonly string[], signal: AbortSignal): Promise<void>;
  * await using partitioner = new SetPartitioner(zk, "/work/queues", ["q1", "q2", "q3"], {
  *   identifier: "worker-1",
  *   timeBoundary: 5_000,
@@ -118,7 +121,10 @@ export function defaultPartitionFunction<T>(
  *
  * @example The kazoo way
  * ```ts
- * import { PartitionState, SetPartitioner } from "@zk/client";
+ * import { PartitionState, SetPartitioner, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const queues: string[];
+ * declare function drain(queue: string): Promise<void>;
  * const partitioner = new SetPartitioner(zk, "/work/queues", queues);
  * while (true) {
  *   const state = await partitioner.waitForAcquire();
@@ -221,6 +227,8 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
+   * import type { SetPartitioner } from "@zk/client";
+   * declare const partitioner: SetPartitioner;
    * const state = await partitioner.waitForAcquire({ signal: AbortSignal.timeout(30_000) });
    * ```
    */
@@ -235,6 +243,8 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
+   * import type { SetPartitioner } from "@zk/client";
+   * declare const partitioner: SetPartitioner;
    * if (partitioner.state === "RELEASE") await partitioner.release();
    * ```
    */
@@ -256,6 +266,8 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
+   * import type { SetPartitioner } from "@zk/client";
+   * declare const partitioner: SetPartitioner;
    * await partitioner.finish();
    * ```
    */
@@ -287,8 +299,12 @@ export class SetPartitioner<T = string> implements Iterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
+   * import type { SetPartitioner } from "@zk/client";
+   * declare const partitioner: SetPartitioner;
+   * declare const stop: AbortSignal;
+   * declare function handleItem(item: string, signal: AbortSignal): Promise<void>;
    * for await (const { items, signal } of partitioner.acquisitions({ signal: stop })) {
-   *   await Promise.all(items.map((item) => process(item, signal)));
+   *   await Promise.all(items.map((item) => handleItem(item, signal)));
    * }
    * ```
    */

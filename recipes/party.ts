@@ -36,7 +36,8 @@ const PARTY_MARKER = "__party__";
  *
  * @example
  * ```ts
- * import { type BaseParty, Party, ShallowParty } from "@zk/client";
+ * import { type BaseParty, Party, ShallowParty, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const parties: BaseParty[] = [new Party(zk, "/a", "me"), new ShallowParty(zk, "/b", "me")];
  * for (const party of parties) await party.join();
  * ```
@@ -226,7 +227,9 @@ export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposabl
  *
  * @example
  * ```ts
- * import { Party } from "@zk/client";
+ * import { Party, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const signal: AbortSignal;
  * await using party = new Party(zk, "/services/api", "host-a:8080");
  * await party.join();
  * console.log(await party.members()); // ["host-a:8080", ...]
@@ -264,7 +267,8 @@ export class Party extends BaseParty {
  *
  * @example
  * ```ts
- * import { ShallowParty } from "@zk/client";
+ * import { ShallowParty, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const party = new ShallowParty(zk, "/workers", "worker-7");
  * await party.join();
  * console.log(await party.size(), await party.members());

@@ -83,7 +83,8 @@ function sortEntries(names: string[]): string[] {
  *
  * @example
  * ```ts
- * import { type BaseQueue, LockingQueue, Queue } from "@zk/client";
+ * import { type BaseQueue, LockingQueue, Queue, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const queues: BaseQueue[] = [new Queue(zk, "/q1"), new LockingQueue(zk, "/q2")];
  * for (const q of queues) await q.put("hello");
  * ```
@@ -128,6 +129,8 @@ export abstract class BaseQueue {
    *
    * @example
    * ```ts
+   * import type { Queue } from "@zk/client";
+   * declare const queue: Queue;
    * await queue.put("job-1");
    * await queue.put(new Uint8Array([1, 2]), { priority: 10 }); // ahead of job-1
    * ```
@@ -145,6 +148,8 @@ export abstract class BaseQueue {
    *
    * @example
    * ```ts
+   * import type { Queue } from "@zk/client";
+   * declare const queue: Queue;
    * await queue.putAll(["a", "b", "c"], { priority: 50 });
    * ```
    */
@@ -165,6 +170,8 @@ export abstract class BaseQueue {
    *
    * @example
    * ```ts
+   * import type { Queue } from "@zk/client";
+   * declare const queue: Queue;
    * console.log(await queue.length());
    * ```
    */
@@ -186,7 +193,8 @@ export abstract class BaseQueue {
  *
  * @example
  * ```ts
- * import { Queue } from "@zk/client";
+ * import { Queue, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const queue = new Queue(zk, "/jobs");
  * await queue.put("low", { priority: 500 });
  * await queue.put("urgent", { priority: 1 });
@@ -217,6 +225,8 @@ export class Queue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import { Queue, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const data = await new Queue(zk, "/jobs").get();
    * if (data) console.log(new TextDecoder().decode(data));
    * ```
@@ -267,6 +277,8 @@ export class Queue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import { Queue, type ZooKeeperClient } from "@zk/client";
+   * declare const zk: ZooKeeperClient;
    * const data = await new Queue(zk, "/jobs").take({ timeout: 5_000 });
    * ```
    */
@@ -337,12 +349,14 @@ interface Held {
  *
  * @example
  * ```ts
- * import { LockingQueue } from "@zk/client";
+ * import { LockingQueue, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function work(job: Uint8Array): Promise<void>;
  * const queue = new LockingQueue(zk, "/jobs");
  * await queue.put("resize image 7");
  * const job = await queue.get({ signal: AbortSignal.timeout(30_000) });
  * try {
- *   await work(job);
+ *   await work(job!); // null only after a timeout
  *   await queue.consume();
  * } catch {
  *   await queue.release(); // someone else gets it
@@ -382,6 +396,8 @@ export class LockingQueue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import type { LockingQueue } from "@zk/client";
+   * declare const queue: LockingQueue;
    * const data = await queue.get({ timeout: 1_000 }); // null if none within 1 s
    * ```
    */
@@ -479,6 +495,8 @@ export class LockingQueue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import type { LockingQueue } from "@zk/client";
+   * declare const queue: LockingQueue;
    * if (!await queue.holdsLock()) console.log("lost the entry; stop working on it");
    * ```
    */
@@ -506,6 +524,8 @@ export class LockingQueue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import type { LockingQueue } from "@zk/client";
+   * declare const queue: LockingQueue;
    * await queue.get();
    * await queue.consume(); // true
    * ```
@@ -521,6 +541,8 @@ export class LockingQueue extends BaseQueue {
    *
    * @example
    * ```ts
+   * import type { LockingQueue } from "@zk/client";
+   * declare const queue: LockingQueue;
    * await queue.get();
    * await queue.release(); // back in the queue
    * ```

@@ -9,7 +9,9 @@
  *
  * @example
  * ```ts
- * import { Semaphore } from "@zk/client";
+ * import { Semaphore, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function train(options: { signal: AbortSignal }): Promise<void>;
  * const semaphore = new Semaphore(zk, "/pools/gpu", "worker-7", 4);
  * await using lease = await semaphore.acquire({ timeout: 30_000 });
  * await train({ signal: lease.signal });
@@ -74,7 +76,10 @@ const INTEGER = /^\s*[+-]?\d+\s*$/;
  *
  * @example
  * ```ts
- * import { Semaphore } from "@zk/client";
+ * import { Semaphore, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare const signal: AbortSignal;
+ * declare function query(): Promise<void>;
  * const semaphore = new Semaphore(zk, "/pools/db", "api-1", 10);
  * const lease = await semaphore.acquire({ signal });
  * try {
@@ -137,6 +142,8 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import type { Semaphore } from "@zk/client";
+   * declare const semaphore: Semaphore;
    * await using lease = await semaphore.acquire({ timeout: 5_000 });
    * ```
    */
@@ -150,6 +157,8 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import type { Semaphore } from "@zk/client";
+   * declare const semaphore: Semaphore;
    * const lease = await semaphore.tryAcquire();
    * if (lease === null) console.log("all leases taken");
    * ```

@@ -40,7 +40,8 @@ import type { Stat, State, WatchedEvent, Watcher } from "../lib/types.ts";
  *
  * @example
  * ```ts
- * import { TreeCacheEventType } from "@zk/client";
+ * import { type TreeCache, TreeCacheEventType } from "@zk/client";
+ * declare const cache: TreeCache;
  * cache.addListener((e) => {
  *   if (e.type === TreeCacheEventType.NODE_ADDED) console.log("new node", e.path);
  * });
@@ -174,6 +175,8 @@ function keep(data: Uint8Array): Uint8Array {
  *
  * @example Async iteration
  * ```ts
+ * import { TreeCache, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
  * const cache = new TreeCache(zk, "/config", { maxDepth: 2, dataMode: "stat" });
  * const events = cache.events({ signal: AbortSignal.timeout(60_000) });
  * await cache.start();

@@ -33,7 +33,9 @@ import { inspectOwn, ownedByOldSession } from "./owned.ts";
  *
  * @example
  * ```ts
- * import { Lock } from "@zk/client";
+ * import { Lock, type ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function migrate(options: { signal: AbortSignal }): Promise<void>;
  * await using handle = await new Lock(zk, "/locks/db", "worker-1").acquire();
  * await migrate({ signal: handle.signal }); // stop when ownership is at risk
  * // released at the end of the scope

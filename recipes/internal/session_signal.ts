@@ -37,6 +37,9 @@ export interface HeldSignal extends Disposable {
  * @example
  * ```ts
  * import { heldSignal } from "./session_signal.ts";
+ * import type { ZooKeeperClient } from "@zk/client";
+ * declare const zk: ZooKeeperClient;
+ * declare function doSomeWork(signal: AbortSignal): Promise<void>;
  * using held = heldSignal(zk, "lock /jobs/lock");
  * while (!held.signal.aborted) await doSomeWork(held.signal);
  * ```
