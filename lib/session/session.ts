@@ -34,6 +34,7 @@ import {
   writeSetWatches2,
 } from "../jute/records.ts";
 import { FrameState } from "../transport/framing.ts";
+import { ChunkReader } from "../transport/chunk_reader.ts";
 import type { TlsOptions, Transport, TransportConnection } from "../transport/types.ts";
 import type { EventType } from "../types.ts";
 import { KeeperState, State } from "../types.ts";
@@ -216,7 +217,7 @@ function finish(request: Request): void {
 /** Cancels both streams and closes the socket; every step tolerates a closed one. */
 function release(
   transport: TransportConnection,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: ChunkReader,
   writer: WritableStreamDefaultWriter<Uint8Array>,
 ): void {
   reader.cancel().catch(() => {});
@@ -230,7 +231,7 @@ interface Connection {
   readonly address: HostAddress;
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   /** The socket's one reader: chunks are split into frames here, with no stream stage between. */
-  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly reader: ChunkReader;
   readonly framing: FrameState;
   readonly out: JuteWriter;
   readonly inflight: Deque<Request>;
@@ -770,7 +771,7 @@ export class Session {
     address: HostAddress,
   ): Promise<Connection | undefined> {
     const options = this.#options;
-    const reader = transport.readable.getReader();
+    const reader = new ChunkReader(transport.readable);
     const framing = new FrameState(options.maxReplySize);
     const writer = transport.writable.getWriter();
     const epoch = this.#epoch;
@@ -809,6 +810,7 @@ export class Session {
               `(${handshakeRefusalCauses(options).join(", or ")})`,
           );
         }
+        reader.received(value.length);
         frames0 = framing.push(value);
       } while (frames0.length === 0);
     } catch (error) {
@@ -1264,6 +1266,7 @@ export class Session {
         }
         if (conn.closed) return;
         conn.lastRecv = performance.now();
+        reader.received(value.length);
         const frames = framing.push(value);
         if (frames.length === 0) continue;
         wait = this.#handleFrames(conn, frames, 0);
