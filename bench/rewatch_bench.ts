@@ -12,8 +12,10 @@
 import { connect } from "../mod.ts";
 import { FaultyTransport, ZooKeeperCluster } from "../lib/testing/mod.ts";
 
-const count = Number((globalThis as { process?: { env: Record<string, string> } }).process?.env
-  .WATCHES ?? 10_000);
+const count = Number(
+  (globalThis as { process?: { env: Record<string, string> } }).process?.env
+    .WATCHES ?? 10_000,
+);
 const runtime = (globalThis as { Bun?: unknown }).Bun ? "Bun" : "Deno";
 const cluster = await ZooKeeperCluster.start({ freePorts: true });
 try {
