@@ -31,7 +31,9 @@ try {
     await Promise.all(paths.slice(i, i + 1000).map((p) => zk.create(p)));
   }
   let fired = 0;
-  const watcher = () => fired++;
+  const watcher = (): void => {
+    fired++;
+  };
   for (let i = 0; i < paths.length; i += 1000) {
     await Promise.all(paths.slice(i, i + 1000).map((p) => zk.get(p, { watch: watcher })));
   }
