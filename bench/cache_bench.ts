@@ -11,7 +11,7 @@
  *
  * Without `--expose-gc` the memory figures are best effort (no forced
  * collection around the measurement). It starts its own standalone server
- * (ports from 26900) unless `ZK_HOSTS` names one; there it keeps the tree
+ * (on free ports) unless `ZK_HOSTS` names one; there it keeps the tree
  * in `/zk-client-bench-cache` between runs (remove it with `deleteall`).
  */
 
@@ -19,9 +19,10 @@ import { connect, type ZooKeeperClient } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheOptions } from "../recipes/tree_cache.ts";
 
-const ROOT = "/zk-client-bench-cache";
+const ROOT = `/zk-client-bench-cache-${Deno.env.get("CACHE_LEAVES") ?? 99}`;
+// CACHE_LEAVES=999 builds the 100,001-node tree.
 const CHILDREN = 100;
-const LEAVES = 99;
+const LEAVES = Number(Deno.env.get("CACHE_LEAVES") ?? 99);
 const NODES = 1 + CHILDREN + CHILDREN * LEAVES;
 const DATA = new Uint8Array(32).fill(7);
 
@@ -43,9 +44,7 @@ async function ensureTree(zk: ZooKeeperClient): Promise<void> {
 }
 
 const hosts = Deno.env.get("ZK_HOSTS");
-const cluster = hosts === undefined
-  ? await ZooKeeperCluster.start({ portOffset: 26900 })
-  : undefined;
+const cluster = hosts === undefined ? await ZooKeeperCluster.start({ freePorts: true }) : undefined;
 const zk = await connect(hosts ?? cluster!.connectionString(), { sessionTimeout: 30_000 });
 await ensureTree(zk);
 
@@ -55,6 +54,8 @@ interface Case {
   /** start() durations, ms. */
   times: number[];
   bytesPerNode?: number;
+  /** Growth of memory outside the JS heap (array buffers) per node. */
+  externalPerNode?: number;
 }
 
 const cases: Case[] = [
@@ -74,22 +75,24 @@ function heapUsed(): number {
 }
 
 /** Heap growth per cached node while a started cache is alive (its watch bookkeeping included). */
-async function bytesPerNode(options: TreeCacheOptions): Promise<number> {
+async function bytesPerNode(options: TreeCacheOptions): Promise<[number, number]> {
   const before = heapUsed();
+  const externalBefore = Deno.memoryUsage().external;
   const cache = new TreeCache(zk, ROOT, options);
   await cache.start();
   const after = heapUsed();
+  const externalAfter = Deno.memoryUsage().external;
   const size = cache.size;
   await cache.close();
   if (size !== NODES) throw new Error(`cached ${size} nodes, expected ${NODES}`);
-  return (after - before) / size;
+  return [(after - before) / size, (externalAfter - externalBefore) / size];
 }
 
 // Memory first, each case after a warm-up build, so code and client buffers
 // are already allocated when the heap is measured.
 for (const c of cases) {
   await bytesPerNode(c.options);
-  c.bytesPerNode = await bytesPerNode(c.options);
+  [c.bytesPerNode, c.externalPerNode] = await bytesPerNode(c.options);
 }
 
 for (const c of cases) {
@@ -97,8 +100,8 @@ for (const c of cases) {
     name: c.name,
     group: `build a TreeCache of ${NODES} nodes`,
     baseline: c === cases[0],
-    n: 8,
-    warmup: 2,
+    n: LEAVES > 99 ? 2 : 8,
+    warmup: LEAVES > 99 ? 1 : 2,
     async fn(b) {
       const cache = new TreeCache(zk, ROOT, c.options);
       const started = performance.now();
@@ -124,6 +127,7 @@ addEventListener("unload", () => {
     "nodes/s": c.times.length ? Math.round(NODES / (median(c.times) / 1000)) : "-",
     // Without forced collections the delta is noise, and can be negative.
     "heap bytes/node": gc || (c.bytesPerNode ?? 0) > 0 ? Math.round(c.bytesPerNode ?? NaN) : "n/a",
+    "external bytes/node": Math.round(c.externalPerNode ?? NaN),
   }));
   console.log(
     `\nTreeCache of ${NODES} nodes (${DATA.length}-byte data) against ${

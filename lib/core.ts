@@ -665,17 +665,35 @@ export class ZooKeeperClientCore implements AsyncDisposable {
   }
 
   /** The node's data and metadata. A `watch` fires when it changes or is deleted. */
-  async get(path: string, options: WatchOptions = {}): Promise<NodeData> {
-    const serverPath = this.#server(path);
+  get(path: string, options: WatchOptions = {}): Promise<NodeData> {
+    // Not `async`: the hot path of most applications, where a promise
+    // wrapping the session's own costs an allocation and three extra ticks.
+    let serverPath: string;
+    try {
+      serverPath = this.#server(path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const watch = options.watch;
+    if (watch === undefined) {
+      return this.#session.submit(
+        OpCode.getData,
+        (w) => writeGetDataRequest(w, { path: serverPath, watch: false }),
+        (err, r) => {
+          if (err !== 0) this.#fail(err, path);
+          return { data: compact(r.buffer()), stat: readPublicStat(r) };
+        },
+        { signal: options.signal, path },
+      );
+    }
     return this.#session.submit(
       OpCode.getData,
-      (w) => writeGetDataRequest(w, { path: serverPath, watch: watch !== undefined }),
+      (w) => writeGetDataRequest(w, { path: serverPath, watch: true }),
       (err, r) => {
         if (err !== 0) this.#fail(err, path);
         const data = compact(r.buffer());
         const stat = readPublicStat(r);
-        if (watch) this.#session.watches.add("data", serverPath, watch);
+        this.#session.watches.add("data", serverPath, watch);
         return { data, stat };
       },
       {

@@ -14,8 +14,8 @@ export function readPublicStat(r: JuteReader): Stat {
   return {
     czxid: r.long(),
     mzxid: r.long(),
-    ctime: Number(r.long()),
-    mtime: Number(r.long()),
+    ctime: r.longNumber(),
+    mtime: r.longNumber(),
     version: r.int(),
     cversion: r.int(),
     aversion: r.int(),

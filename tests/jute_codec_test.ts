@@ -168,6 +168,20 @@ Deno.test("ints, longs, bools and bytes are big-endian and wrap like Java's", ()
   r.expectEnd();
 });
 
+Deno.test("longNumber reads a long as a number, exact within ±2^53, as long() would", () => {
+  const values = [0n, 1n, -1n, 1_700_000_000_000n, -1_700_000_000_123n, 2n ** 32n, 2n ** 32n - 1n];
+  values.push(-(2n ** 32n), 2n ** 53n - 1n, -(2n ** 53n) + 1n, 0x12345678_9abcdefn);
+  const bytes = written((w) => values.forEach((v) => w.long(v)));
+  const asBigint = new JuteReader(bytes);
+  const asNumber = new JuteReader(bytes);
+  for (const v of values) {
+    assert.equal(asNumber.longNumber(), Number(v));
+    assert.equal(asBigint.long(), v);
+  }
+  asNumber.expectEnd();
+  assert.throws(() => new JuteReader(new Uint8Array(7)).longNumber(), MarshallingError);
+});
+
 Deno.test("a frame's length prefix counts the bytes after it", () => {
   const w = new JuteWriter(8);
   w.int(99); // something before the frame

@@ -33,7 +33,8 @@ import {
   writeSetWatches,
   writeSetWatches2,
 } from "../jute/records.ts";
-import { FrameDecoder } from "../transport/framing.ts";
+import { FrameState } from "../transport/framing.ts";
+import { ChunkReader } from "../transport/chunk_reader.ts";
 import type { TlsOptions, Transport, TransportConnection } from "../transport/types.ts";
 import type { EventType } from "../types.ts";
 import { KeeperState, State } from "../types.ts";
@@ -216,7 +217,7 @@ function finish(request: Request): void {
 /** Cancels both streams and closes the socket; every step tolerates a closed one. */
 function release(
   transport: TransportConnection,
-  reader: ReadableStreamDefaultReader<Uint8Array[]>,
+  reader: ChunkReader,
   writer: WritableStreamDefaultWriter<Uint8Array>,
 ): void {
   reader.cancel().catch(() => {});
@@ -229,7 +230,9 @@ interface Connection {
   /** The host-list entry this connection was opened to. */
   readonly address: HostAddress;
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly reader: ReadableStreamDefaultReader<Uint8Array[]>;
+  /** The socket's one reader: chunks are split into frames here, with no stream stage between. */
+  readonly reader: ChunkReader;
+  readonly framing: FrameState;
   readonly out: JuteWriter;
   readonly inflight: Deque<Request>;
   readonly authWaiters: Deque<(err: number) => void>;
@@ -768,8 +771,8 @@ export class Session {
     address: HostAddress,
   ): Promise<Connection | undefined> {
     const options = this.#options;
-    const frames = transport.readable.pipeThrough(new FrameDecoder(options.maxReplySize));
-    const reader = frames.getReader();
+    const reader = new ChunkReader(transport.readable);
+    const framing = new FrameState(options.maxReplySize);
     const writer = transport.writable.getWriter();
     const epoch = this.#epoch;
     const resume = this.#sessionId !== 0n && (this.#seenReadWrite || !this.#serverReadOnly);
@@ -799,14 +802,17 @@ export class Session {
     );
     let frames0: Uint8Array[];
     try {
-      const { value, done } = await reader.read();
-      if (done) {
-        throw new ConnectionLossError(
-          `${transport.remoteAddress} closed the connection during the handshake ` +
-            `(${handshakeRefusalCauses(options).join(", or ")})`,
-        );
-      }
-      frames0 = value;
+      do {
+        const { value, done } = await reader.read();
+        if (done) {
+          throw new ConnectionLossError(
+            `${transport.remoteAddress} closed the connection during the handshake ` +
+              `(${handshakeRefusalCauses(options).join(", or ")})`,
+          );
+        }
+        reader.received(value.length);
+        frames0 = framing.push(value);
+      } while (frames0.length === 0);
     } catch (error) {
       return abandon(signal.aborted ? signal.reason : error);
     }
@@ -856,6 +862,7 @@ export class Session {
       address,
       writer,
       reader,
+      framing,
       out: new JuteWriter(16 * 1024),
       inflight: new Deque(),
       authWaiters: new Deque(),
@@ -1243,15 +1250,27 @@ export class Session {
 
   async #readLoop(conn: Connection, pending: Uint8Array[]): Promise<void> {
     try {
-      await this.#handleFrames(conn, pending);
+      let wait = this.#handleFrames(conn, pending, 0);
+      if (wait !== undefined) await wait;
+      const reader = conn.reader;
+      const framing = conn.framing;
       while (!conn.closed) {
-        const { value, done } = await conn.reader.read();
+        const { value, done } = await reader.read();
         if (done) {
+          if (framing.buffered > 0) {
+            throw new MarshallingError(
+              `stream ended inside a frame (${framing.buffered} bytes)`,
+            );
+          }
           throw new ConnectionLossError(`${conn.transport.remoteAddress} closed the connection`);
         }
         if (conn.closed) return;
         conn.lastRecv = performance.now();
-        await this.#handleFrames(conn, value);
+        reader.received(value.length);
+        const frames = framing.push(value);
+        if (frames.length === 0) continue;
+        wait = this.#handleFrames(conn, frames, 0);
+        if (wait !== undefined) await wait;
       }
     } catch (error) {
       this.#drop(
@@ -1270,18 +1289,26 @@ export class Session {
    * reply in the same chunk waits until the reply's continuations (the
    * caller's code after its `await`) have run: ZooKeeper promises that a
    * client sees replies and events in the order the server sent them.
+   * Synchronous (no promise per chunk) unless it has to wait: then the
+   * rest of the chunk is handled after that wait, and the promise returned
+   * settles when it has been.
    */
-  async #handleFrames(conn: Connection, frames: Uint8Array[]): Promise<void> {
+  #handleFrames(conn: Connection, frames: Uint8Array[], from: number): Promise<void> | undefined {
     let replied = false;
-    for (let i = 0; i < frames.length && !conn.closed; i++) {
+    for (let i = from; i < frames.length && !conn.closed; i++) {
       const frame = frames[i];
-      if (replied && isNotification(frame)) {
-        await afterMicrotasks();
-        if (conn.closed) return;
-        replied = false;
-      }
+      if (replied && isNotification(frame)) return this.#handleFramesLater(conn, frames, i);
       if (this.#handleFrame(conn, frame)) replied = true;
     }
+    return undefined;
+  }
+
+  /** The rest of a chunk from a watch event on, once the replies' continuations have run. */
+  async #handleFramesLater(conn: Connection, frames: Uint8Array[], from: number): Promise<void> {
+    await afterMicrotasks();
+    if (conn.closed) return;
+    const wait = this.#handleFrames(conn, frames, from);
+    if (wait !== undefined) await wait;
   }
 
   /** Handles one frame; returns whether it settled a caller's request. */
