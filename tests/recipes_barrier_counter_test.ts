@@ -15,15 +15,7 @@ import {
 import { clusterFixture, expireSession, FaultProxy } from "../lib/testing/mod.ts";
 import { Barrier, DoubleBarrier } from "../recipes/barrier.ts";
 import { Counter } from "../recipes/counter.ts";
-import {
-  chrootedClient,
-  chrootedClients,
-  closeAll,
-  cutOff,
-  eventually,
-  uniqueChroot,
-  within,
-} from "./helpers.ts";
+import { chrootedClient, cutOff, eventually, uniqueChroot, within } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 /** Resolves to "pending" if `promise` has not settled after a round trip on `zk`. */
@@ -37,31 +29,24 @@ async function pendingAfter(zk: ZooKeeperClient, promise: Promise<unknown>): Pro
 
 const fixture = clusterFixture({ freePorts: true });
 
-Deno.test("Counter: five clients adding twenty times each reach exactly 100", async () => {
-  const cluster = await fixture.cluster();
-  const chroot = uniqueChroot("counter-concurrent");
-  const clients = await chrootedClients(cluster, chroot, 5);
-  try {
-    const started = performance.now();
-    await Promise.all(clients.map(async (zk) => {
-      const counter = new Counter(zk, "/hits");
-      for (let i = 0; i < 20; i++) {
-        const post = await counter.add(1);
-        assert.equal(post, counter.postValue);
-        assert.equal(counter.preValue, post - 1);
-      }
-    }));
-    console.log(`  100 contended adds in ${Math.round(performance.now() - started)} ms`);
-    assert.equal(await new Counter(clients[0], "/hits").get(), 100);
-    assert.equal(text((await clients[0].get("/hits")).data), "100");
-  } finally {
-    await closeAll(clients);
-  }
+Deno.test("Counter: five clients adding twenty times each reach exactly 100", async (t) => {
+  await using clients = await fixture.clients(t, 5);
+  const started = performance.now();
+  await Promise.all(clients.map(async (zk) => {
+    const counter = new Counter(zk, "/hits");
+    for (let i = 0; i < 20; i++) {
+      const post = await counter.add(1);
+      assert.equal(post, counter.postValue);
+      assert.equal(counter.preValue, post - 1);
+    }
+  }));
+  console.log(`  100 contended adds in ${Math.round(performance.now() - started)} ms`);
+  assert.equal(await new Counter(clients[0], "/hits").get(), 100);
+  assert.equal(text((await clients[0].get("/hits")).data), "100");
 });
 
-Deno.test("Counter: values are stored as Python's repr, ints and floats", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("counter-repr"));
+Deno.test("Counter: values are stored as Python's repr, ints and floats", async (t) => {
+  await using zk = await fixture.client(t);
   const ints = new Counter(zk, "/int");
   assert.equal(await ints.get(), 0, "an empty node reads as the default");
   assert.equal(await ints.add(2), 2);
@@ -103,9 +88,8 @@ Deno.test("Counter: values are stored as Python's repr, ints and floats", async 
   await assert.rejects(ints.add(2 ** 53), BadArgumentsError);
 });
 
-Deno.test("Counter: the curator encoding is a 4-byte big-endian int", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("counter-curator"));
+Deno.test("Counter: the curator encoding is a 4-byte big-endian int", async (t) => {
+  await using zk = await fixture.client(t);
   const counter = new Counter(zk, "/shared", { encoding: "curator" });
   await counter.add(258);
   assert.deepEqual([...(await zk.get("/shared")).data], [0, 0, 1, 2]);
@@ -120,9 +104,8 @@ Deno.test("Counter: the curator encoding is a 4-byte big-endian int", async () =
   );
 });
 
-Deno.test("Counter: a counter whose node was deleted starts again from the default", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("counter-deleted"));
+Deno.test("Counter: a counter whose node was deleted starts again from the default", async (t) => {
+  await using zk = await fixture.client(t);
   const counter = new Counter(zk, "/c", { default: 10 });
   assert.equal(await counter.add(1), 11);
   await zk.delete("/c");
@@ -195,9 +178,8 @@ Deno.test("Barrier: a barrier holds waiters until it is removed", async () => {
   assert.equal(await barrier.remove(), false, "already down");
 });
 
-Deno.test("Barrier: an aborted wait rejects with the signal's reason", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("barrier-abort"));
+Deno.test("Barrier: an aborted wait rejects with the signal's reason", async (t) => {
+  await using zk = await fixture.client(t);
   const barrier = new Barrier(zk, "/b");
   await barrier.create();
   const controller = new AbortController();
@@ -239,37 +221,31 @@ Deno.test("Barrier: a wait starts over after the session expires", async () => {
   assert.equal(await within(waiting, 10_000, "wait after expiry"), true);
 });
 
-Deno.test("DoubleBarrier: four clients: nobody enters before all have, nobody leaves early", async () => {
-  const cluster = await fixture.cluster();
-  const chroot = uniqueChroot("double-barrier");
-  const clients = await chrootedClients(cluster, chroot, 4);
-  try {
-    const barriers = clients.map((zk, i) => new DoubleBarrier(zk, "/db", 4, `worker-${i}`));
-    const entering = barriers.slice(0, 3).map((b) => b.enter());
-    await eventually(async () => (await clients[0].getChildren("/db")).length === 3);
-    assert.equal(await pendingAfter(clients[0], Promise.race(entering)), "pending");
-    assert.equal(await clients[0].exists("/db/ready"), null);
-    const names = await clients[0].getChildren("/db");
-    for (const name of names) assert.match(name, /^[0-9a-f]{32}$/);
-    const ids = await Promise.all(
-      names.map(async (n) => text((await clients[0].get(`/db/${n}`)).data)),
-    );
-    assert.deepEqual(ids.sort(), ["worker-0", "worker-1", "worker-2"]);
+Deno.test("DoubleBarrier: four clients: nobody enters before all have, nobody leaves early", async (t) => {
+  await using clients = await fixture.clients(t, 4);
+  const barriers = clients.map((zk, i) => new DoubleBarrier(zk, "/db", 4, `worker-${i}`));
+  const entering = barriers.slice(0, 3).map((b) => b.enter());
+  await eventually(async () => (await clients[0].getChildren("/db")).length === 3);
+  assert.equal(await pendingAfter(clients[0], Promise.race(entering)), "pending");
+  assert.equal(await clients[0].exists("/db/ready"), null);
+  const names = await clients[0].getChildren("/db");
+  for (const name of names) assert.match(name, /^[0-9a-f]{32}$/);
+  const ids = await Promise.all(
+    names.map(async (n) => text((await clients[0].get(`/db/${n}`)).data)),
+  );
+  assert.deepEqual(ids.sort(), ["worker-0", "worker-1", "worker-2"]);
 
-    await barriers[3].enter();
-    await within(Promise.all(entering), 5000, "entering");
-    assert.ok(barriers.every((b) => b.participating));
-    assert.ok(await clients[0].exists("/db/ready"));
+  await barriers[3].enter();
+  await within(Promise.all(entering), 5000, "entering");
+  assert.ok(barriers.every((b) => b.participating));
+  assert.ok(await clients[0].exists("/db/ready"));
 
-    const leaving = barriers.slice(1).map((b) => b.leave());
-    assert.equal(await pendingAfter(clients[0], Promise.race(leaving)), "pending");
-    await barriers[0].leave();
-    await within(Promise.all(leaving), 5000, "leaving");
-    assert.deepEqual(await clients[0].getChildren("/db"), []);
-    assert.ok(barriers.every((b) => !b.participating));
-  } finally {
-    await closeAll(clients);
-  }
+  const leaving = barriers.slice(1).map((b) => b.leave());
+  assert.equal(await pendingAfter(clients[0], Promise.race(leaving)), "pending");
+  await barriers[0].leave();
+  await within(Promise.all(leaving), 5000, "leaving");
+  assert.deepEqual(await clients[0].getChildren("/db"), []);
+  assert.ok(barriers.every((b) => !b.participating));
 });
 
 Deno.test("DoubleBarrier: a participant whose session expires while entering enters again", async () => {
@@ -297,9 +273,8 @@ Deno.test("DoubleBarrier: a participant whose session expires while entering ent
   assert.deepEqual(await b.getChildren("/db"), []);
 });
 
-Deno.test("DoubleBarrier: an aborted enter rejects and takes its node away", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("double-barrier-abort"));
+Deno.test("DoubleBarrier: an aborted enter rejects and takes its node away", async (t) => {
+  await using zk = await fixture.client(t);
   const barrier = new DoubleBarrier(zk, "/db", 2);
   const controller = new AbortController();
   const entering = barrier.enter({ signal: controller.signal });

@@ -22,35 +22,30 @@ const sorted = (xs: readonly string[]) => [...xs].sort();
 
 const fixture = clusterFixture({ freePorts: true });
 
-Deno.test("Party: members see each other until they leave or their client closes", async () => {
-  const cluster = await fixture.cluster();
-  const chroot = uniqueChroot("party");
-  const [a, b, c] = await chrootedClients(cluster, chroot, 3);
-  try {
-    const parties = [new Party(a, "/p", "alpha"), new Party(b, "/p", "beta")];
-    const third = new Party(c, "/p", "gamma");
-    await Promise.all([...parties, third].map((p) => p.join()));
-    await third.join(); // twice is fine
-    assert.deepEqual(sorted(await parties[0].members()), ["alpha", "beta", "gamma"]);
-    assert.equal(await parties[1].size(), 3);
-    const seen: string[] = [];
-    for await (const member of parties[0]) seen.push(member);
-    assert.deepEqual(sorted(seen), ["alpha", "beta", "gamma"]);
+Deno.test("Party: members see each other until they leave or their client closes", async (t) => {
+  await using clients = await fixture.clients(t, 3);
+  const [a, b, c] = clients;
+  const parties = [new Party(a, "/p", "alpha"), new Party(b, "/p", "beta")];
+  const third = new Party(c, "/p", "gamma");
+  await Promise.all([...parties, third].map((p) => p.join()));
+  await third.join(); // twice is fine
+  assert.deepEqual(sorted(await parties[0].members()), ["alpha", "beta", "gamma"]);
+  assert.equal(await parties[1].size(), 3);
+  const seen: string[] = [];
+  for await (const member of parties[0]) seen.push(member);
+  assert.deepEqual(sorted(seen), ["alpha", "beta", "gamma"]);
 
-    const names = await a.getChildren("/p");
-    for (const name of names) assert.match(name, /^[0-9a-f]{32}__party__$/);
-    assert.equal(text((await a.get(`/p/${parties[0].node}`)).data), "alpha");
+  const names = await a.getChildren("/p");
+  for (const name of names) assert.match(name, /^[0-9a-f]{32}__party__$/);
+  assert.equal(text((await a.get(`/p/${parties[0].node}`)).data), "alpha");
 
-    assert.equal(await parties[1].leave(), true);
-    assert.equal(await parties[1].leave(), false, "already gone");
-    assert.equal(parties[1].participating, false);
-    assert.deepEqual(sorted(await parties[0].members()), ["alpha", "gamma"]);
-    await c.close();
-    await eventually(async () => (await parties[0].size()) === 1, 5000, "gamma gone");
-    assert.deepEqual(await parties[0].members(), ["alpha"]);
-  } finally {
-    await closeAll([a, b, c]);
-  }
+  assert.equal(await parties[1].leave(), true);
+  assert.equal(await parties[1].leave(), false, "already gone");
+  assert.equal(parties[1].participating, false);
+  assert.deepEqual(sorted(await parties[0].members()), ["alpha", "gamma"]);
+  await c.close();
+  await eventually(async () => (await parties[0].size()) === 1, 5000, "gamma gone");
+  assert.deepEqual(await parties[0].members(), ["alpha"]);
 });
 
 Deno.test("Party: a shallow party keeps identifiers in the names", async () => {
@@ -163,9 +158,8 @@ async function settled<T>(
 
 const options = { timeBoundary: 300, maxReactionTime: 200 };
 
-Deno.test("SetPartitioner: a single member takes the whole set, kazoo's znodes", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("partitioner-one"));
+Deno.test("SetPartitioner: a single member takes the whole set, kazoo's znodes", async (t) => {
+  await using zk = await fixture.client(t);
   await using partitioner = new SetPartitioner(zk, "/part", ["c", "a", "b"], {
     ...options,
     identifier: "solo",

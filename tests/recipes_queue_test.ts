@@ -7,22 +7,13 @@ import assert from "node:assert/strict";
 import { BadArgumentsError, OutcomeUnknownError } from "../mod.ts";
 import { clusterFixture, expireSession } from "../lib/testing/mod.ts";
 import { LockingQueue, Queue } from "../recipes/queue.ts";
-import {
-  chrootedClient,
-  chrootedClients,
-  closeAll,
-  eventually,
-  proxiedClient,
-  uniqueChroot,
-  within,
-} from "./helpers.ts";
+import { chrootedClient, eventually, proxiedClient, uniqueChroot, within } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 
-Deno.test("Queue: entries come out by priority, then in order of arrival", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("queue-order"));
+Deno.test("Queue: entries come out by priority, then in order of arrival", async (t) => {
+  await using zk = await fixture.client(t);
   const queue = new Queue(zk, "/q");
   assert.equal(await queue.get(), null, "empty");
   const path = await queue.put("a");
@@ -43,28 +34,22 @@ Deno.test("Queue: entries come out by priority, then in order of arrival", async
   await assert.rejects(queue.put("x", { priority: 1.5 }), BadArgumentsError);
 });
 
-Deno.test("Queue: five concurrent consumers take each of 100 entries exactly once", async () => {
-  const cluster = await fixture.cluster();
-  const chroot = uniqueChroot("queue-consumers");
-  const clients = await chrootedClients(cluster, chroot, 5);
-  try {
-    const producer = new Queue(clients[0], "/jobs");
-    for (let i = 0; i < 100; i += 10) {
-      await producer.putAll(Array.from({ length: 10 }, (_, j) => `job-${i + j}`));
-    }
-    const taken = await Promise.all(clients.map(async (zk) => {
-      const queue = new Queue(zk, "/jobs");
-      const mine: string[] = [];
-      for (let data; (data = await queue.get()) !== null;) mine.push(text(data)!);
-      return mine;
-    }));
-    const all = taken.flat();
-    assert.equal(all.length, 100, "no entry twice");
-    assert.deepEqual(new Set(all).size, 100);
-    assert.ok(taken.filter((mine) => mine.length > 0).length > 1, "shared among consumers");
-  } finally {
-    await closeAll(clients);
+Deno.test("Queue: five concurrent consumers take each of 100 entries exactly once", async (t) => {
+  await using clients = await fixture.clients(t, 5);
+  const producer = new Queue(clients[0], "/jobs");
+  for (let i = 0; i < 100; i += 10) {
+    await producer.putAll(Array.from({ length: 10 }, (_, j) => `job-${i + j}`));
   }
+  const taken = await Promise.all(clients.map(async (zk) => {
+    const queue = new Queue(zk, "/jobs");
+    const mine: string[] = [];
+    for (let data; (data = await queue.get()) !== null;) mine.push(text(data)!);
+    return mine;
+  }));
+  const all = taken.flat();
+  assert.equal(all.length, 100, "no entry twice");
+  assert.deepEqual(new Set(all).size, 100);
+  assert.ok(taken.filter((mine) => mine.length > 0).length > 1, "shared among consumers");
 });
 
 Deno.test("Queue: a get whose connection drops mid-flight hands out no entry twice", async () => {
@@ -110,9 +95,8 @@ Deno.test("Queue: take waits for an entry, or gives up after its timeout", async
   await assert.rejects(aborted, /stop/);
 });
 
-Deno.test("LockingQueue: get locks an entry in taken/, consume removes it and its lock", async () => {
-  const cluster = await fixture.cluster();
-  await using zk = await chrootedClient(cluster, uniqueChroot("locking-queue"));
+Deno.test("LockingQueue: get locks an entry in taken/, consume removes it and its lock", async (t) => {
+  await using zk = await fixture.client(t);
   const queue = new LockingQueue(zk, "/lq");
   await queue.put("second", { priority: 200 });
   await queue.put("first");
@@ -217,36 +201,30 @@ Deno.test("LockingQueue: an abort that lands while the lock is being created lea
   assert.equal(text(await new LockingQueue(admin, "/lq").get({ timeout: 1000 })), "precious");
 });
 
-Deno.test("LockingQueue: five consumers with locks process 50 entries exactly once", async () => {
-  const cluster = await fixture.cluster();
-  const chroot = uniqueChroot("locking-queue-consumers");
-  const clients = await chrootedClients(cluster, chroot, 5);
-  try {
-    const producer = new LockingQueue(clients[0], "/lq");
-    await producer.putAll(Array.from({ length: 50 }, (_, i) => `job-${i}`));
-    const consumed: string[] = [];
-    const handedBack = new Set<string>();
-    await Promise.all(clients.map(async (zk, i) => {
-      const queue = new LockingQueue(zk, "/lq");
-      while (true) {
-        const data = await queue.get({ timeout: 300 });
-        if (data === null) return;
-        // The first consumer hands every entry back once before it is consumed.
-        if (i === 0 && !handedBack.has(text(data)!)) {
-          handedBack.add(text(data)!);
-          assert.equal(await queue.release(), true);
-          continue;
-        }
-        assert.equal(await queue.consume(), true);
-        consumed.push(text(data)!);
+Deno.test("LockingQueue: five consumers with locks process 50 entries exactly once", async (t) => {
+  await using clients = await fixture.clients(t, 5);
+  const producer = new LockingQueue(clients[0], "/lq");
+  await producer.putAll(Array.from({ length: 50 }, (_, i) => `job-${i}`));
+  const consumed: string[] = [];
+  const handedBack = new Set<string>();
+  await Promise.all(clients.map(async (zk, i) => {
+    const queue = new LockingQueue(zk, "/lq");
+    while (true) {
+      const data = await queue.get({ timeout: 300 });
+      if (data === null) return;
+      // The first consumer hands every entry back once before it is consumed.
+      if (i === 0 && !handedBack.has(text(data)!)) {
+        handedBack.add(text(data)!);
+        assert.equal(await queue.release(), true);
+        continue;
       }
-    }));
-    assert.equal(consumed.length, 50);
-    assert.equal(new Set(consumed).size, 50, "no entry twice");
-    assert.ok(handedBack.size > 0);
-    assert.deepEqual(await clients[0].getChildren("/lq/entries"), []);
-    assert.deepEqual(await clients[0].getChildren("/lq/taken"), []);
-  } finally {
-    await closeAll(clients);
-  }
+      assert.equal(await queue.consume(), true);
+      consumed.push(text(data)!);
+    }
+  }));
+  assert.equal(consumed.length, 50);
+  assert.equal(new Set(consumed).size, 50, "no entry twice");
+  assert.ok(handedBack.size > 0);
+  assert.deepEqual(await clients[0].getChildren("/lq/entries"), []);
+  assert.deepEqual(await clients[0].getChildren("/lq/taken"), []);
 });
