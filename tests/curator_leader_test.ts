@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { LeaderLatch, LeaderSelector } from "../recipes/curator/mod.ts";
-import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { clusterFixture, expireSession, type ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { ConnectionLossError, NoNodeError, SessionExpiredError } from "../mod.ts";
 import {
   chrootedClients,
@@ -109,140 +109,184 @@ async function eventuallyParticipants(
   }
 }
 
-Deno.test("Curator's elections and @zk/client's elect one leader at a time", async (t) => {
-  await using cluster = await ZooKeeperCluster.start({ freePorts: true });
+const fixture = clusterFixture({ freePorts: true });
 
-  await t.step(
-    "LeaderLatch: killing the leader's process hands leadership on, across languages",
-    () => killTheLeaders(cluster, "latch"),
-  );
+Deno.test(
+  "Curator interop, election: LeaderLatch: killing the leader's process hands leadership on, across languages",
+  async () => killTheLeaders(await fixture.cluster(), "latch"),
+);
 
-  await t.step(
-    "LeaderSelector: killing the leader's process hands leadership on, across languages",
-    () => killTheLeaders(cluster, "selector"),
-  );
+Deno.test(
+  "Curator interop, election: LeaderSelector: killing the leader's process hands leadership on, across languages",
+  async () => killTheLeaders(await fixture.cluster(), "selector"),
+);
 
-  await t.step("LeaderLatch: leadership(), its signal, hasLeadership and close()", async () => {
-    const chroot = uniqueChroot("curator-latch-local");
-    const zks = await chrootedClients(cluster, chroot, 2);
-    try {
-      const [a, b] = [
-        new LeaderLatch(zks[0], "/latch", { id: "a" }),
-        new LeaderLatch(zks[1], "/latch", { id: "b" }),
-      ];
-      await a.start();
-      const leadingA = await within(a.leadership(), 10_000, "a's leadership");
-      await b.start();
-      assert.ok(a.hasLeadership && !b.hasLeadership);
-      const waiting = b.leadership();
-      assert.deepEqual(await a.participants(), [{ id: "a", isLeader: true }, {
-        id: "b",
-        isLeader: false,
-      }]);
-      await a.close();
-      assert.ok(leadingA.aborted, "closing ends the leadership signal");
-      const leadingB = await within(waiting, 10_000, "b's leadership");
-      assert.ok(b.hasLeadership && !leadingB.aborted);
-      assert.deepEqual(await b.participants(), [{ id: "b", isLeader: true }]);
-      await b.close();
-      assert.ok(leadingB.aborted);
-      await assert.rejects(b.leadership());
-      assert.deepEqual(await zks[0].getChildren("/latch"), []);
-    } finally {
-      await closeAll(zks);
-    }
-  });
+Deno.test("Curator interop, election: LeaderLatch: leadership(), its signal, hasLeadership and close()", async () => {
+  const cluster = await fixture.cluster();
+  const chroot = uniqueChroot("curator-latch-local");
+  const zks = await chrootedClients(cluster, chroot, 2);
+  try {
+    const [a, b] = [
+      new LeaderLatch(zks[0], "/latch", { id: "a" }),
+      new LeaderLatch(zks[1], "/latch", { id: "b" }),
+    ];
+    await a.start();
+    const leadingA = await within(a.leadership(), 10_000, "a's leadership");
+    await b.start();
+    assert.ok(a.hasLeadership && !b.hasLeadership);
+    const waiting = b.leadership();
+    assert.deepEqual(await a.participants(), [{ id: "a", isLeader: true }, {
+      id: "b",
+      isLeader: false,
+    }]);
+    await a.close();
+    assert.ok(leadingA.aborted, "closing ends the leadership signal");
+    const leadingB = await within(waiting, 10_000, "b's leadership");
+    assert.ok(b.hasLeadership && !leadingB.aborted);
+    assert.deepEqual(await b.participants(), [{ id: "b", isLeader: true }]);
+    await b.close();
+    assert.ok(leadingB.aborted);
+    await assert.rejects(b.leadership());
+    assert.deepEqual(await zks[0].getChildren("/latch"), []);
+  } finally {
+    await closeAll(zks);
+  }
+});
 
-  await t.step("LeaderSelector: leadership for one call; autoRequeue takes turns", async () => {
-    const chroot = uniqueChroot("curator-selector-local");
-    const zks = await chrootedClients(cluster, chroot, 2);
-    try {
-      const terms: string[] = [];
-      let inOffice = 0;
-      const selectors = zks.map((zk, i) =>
-        new LeaderSelector(zk, "/sel", async (leadership) => {
-          try {
-            assert.equal(++inOffice, 1, "one leader at a time");
-            assert.ok(!leadership.aborted, "a term starts with a live signal");
-            terms.push(`s${i}`);
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          } finally {
-            inOffice--;
-          }
-        }, { id: `s${i}`, autoRequeue: true, onError: (e) => terms.push(`error: ${e}`) })
-      );
-      for (const selector of selectors) selector.start();
-      const deadline = Date.now() + 30_000;
-      while (terms.length < 10 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await Promise.all(selectors.map((selector) => selector.close()));
-      assert.ok(terms.length >= 10, `ten terms (${terms.length})`);
-      assert.ok(terms.every((term) => !term.startsWith("error")), terms.join(", "));
-      assert.ok(terms.includes("s0") && terms.includes("s1"), "both took turns");
-      assert.deepEqual(await zks[0].getChildren("/sel"), []);
-    } finally {
-      await closeAll(zks);
-    }
-  });
-
-  await t.step(
-    "LeaderLatch: our leader's session expires, Curator's latch takes over, ours rejoins",
-    async () => {
-      const chroot = uniqueChroot("curator-latch-expiry");
-      const [admin, zk] = await chrootedClients(cluster, chroot, 2);
-      const hosts = cluster.connectionString({ chroot });
-      try {
-        await admin.ensurePath("/markers");
-        await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
-        await latch.start();
-        const leading = await within(latch.leadership(), 10_000, "our leadership");
-        await zk.create("/markers/leader", "zk-a", { ephemeral: true });
-        const firstPath = latch.ourPath;
-        await using java = participant("latch", "curator", hosts, "curator-b");
-        await java.next("ready");
-
-        await expireSession(zk, { cluster });
-        // SUSPENDED comes first (the server drops the connection), then LOST.
-        assert.ok(leading.aborted, "the ownership signal aborted");
-        assert.ok(
-          leading.reason instanceof ConnectionLossError ||
-            leading.reason instanceof SessionExpiredError,
-          String(leading.reason),
-        );
-        const taken = await java.next("leader");
-        assert.equal(taken.double, false, "Curator leads alone");
-        // Ours joins again, with a new node, behind Curator's.
-        const deadline = Date.now() + 30_000;
-        while ((await latch.participants()).length < 2 && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+Deno.test("Curator interop, election: LeaderSelector: leadership for one call; autoRequeue takes turns", async () => {
+  const cluster = await fixture.cluster();
+  const chroot = uniqueChroot("curator-selector-local");
+  const zks = await chrootedClients(cluster, chroot, 2);
+  try {
+    const terms: string[] = [];
+    let inOffice = 0;
+    const selectors = zks.map((zk, i) =>
+      new LeaderSelector(zk, "/sel", async (leadership) => {
+        try {
+          assert.equal(++inOffice, 1, "one leader at a time");
+          assert.ok(!leadership.aborted, "a term starts with a live signal");
+          terms.push(`s${i}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        } finally {
+          inOffice--;
         }
-        assert.deepEqual(await latch.participants(), [
-          { id: "curator-b", isLeader: true },
-          { id: "zk-a", isLeader: false },
-        ]);
-        assert.notEqual(latch.ourPath, firstPath);
-        assert.ok(!latch.hasLeadership);
+      }, { id: `s${i}`, autoRequeue: true, onError: (e) => terms.push(`error: ${e}`) })
+    );
+    for (const selector of selectors) selector.start();
+    const deadline = Date.now() + 30_000;
+    while (terms.length < 10 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Promise.all(selectors.map((selector) => selector.close()));
+    assert.ok(terms.length >= 10, `ten terms (${terms.length})`);
+    assert.ok(terms.every((term) => !term.startsWith("error")), terms.join(", "));
+    assert.ok(terms.includes("s0") && terms.includes("s1"), "both took turns");
+    assert.deepEqual(await zks[0].getChildren("/sel"), []);
+  } finally {
+    await closeAll(zks);
+  }
+});
 
-        await java.kill();
-        const again = await within(latch.leadership(), 30_000, "our leadership again");
-        assert.ok(!again.aborted && latch.hasLeadership);
-      } finally {
-        await closeAll([admin, zk]);
-      }
-    },
-  );
-
-  await t.step(
-    "LeaderLatch: a suspended leader's signal aborts; the session survives, so it leads again",
-    async () => {
-      const chroot = uniqueChroot("curator-latch-suspend");
-      await using proxied = await proxiedClient(cluster, chroot);
-      const { zk, proxy } = proxied;
+Deno.test(
+  "Curator interop, election: LeaderLatch: our leader's session expires, Curator's latch takes over, ours rejoins",
+  async () => {
+    const cluster = await fixture.cluster();
+    const chroot = uniqueChroot("curator-latch-expiry");
+    const [admin, zk] = await chrootedClients(cluster, chroot, 2);
+    const hosts = cluster.connectionString({ chroot });
+    try {
+      await admin.ensurePath("/markers");
       await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
       await latch.start();
       const leading = await within(latch.leadership(), 10_000, "our leadership");
-      const ourPath = latch.ourPath;
+      await zk.create("/markers/leader", "zk-a", { ephemeral: true });
+      const firstPath = latch.ourPath;
+      await using java = participant("latch", "curator", hosts, "curator-b");
+      await java.next("ready");
+
+      await expireSession(zk, { cluster });
+      // SUSPENDED comes first (the server drops the connection), then LOST.
+      assert.ok(leading.aborted, "the ownership signal aborted");
+      assert.ok(
+        leading.reason instanceof ConnectionLossError ||
+          leading.reason instanceof SessionExpiredError,
+        String(leading.reason),
+      );
+      const taken = await java.next("leader");
+      assert.equal(taken.double, false, "Curator leads alone");
+      // Ours joins again, with a new node, behind Curator's.
+      const deadline = Date.now() + 30_000;
+      while ((await latch.participants()).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(await latch.participants(), [
+        { id: "curator-b", isLeader: true },
+        { id: "zk-a", isLeader: false },
+      ]);
+      assert.notEqual(latch.ourPath, firstPath);
+      assert.ok(!latch.hasLeadership);
+
+      await java.kill();
+      const again = await within(latch.leadership(), 30_000, "our leadership again");
+      assert.ok(!again.aborted && latch.hasLeadership);
+    } finally {
+      await closeAll([admin, zk]);
+    }
+  },
+);
+
+Deno.test(
+  "Curator interop, election: LeaderLatch: a suspended leader's signal aborts; the session survives, so it leads again",
+  async () => {
+    const cluster = await fixture.cluster();
+    const chroot = uniqueChroot("curator-latch-suspend");
+    await using proxied = await proxiedClient(cluster, chroot);
+    const { zk, proxy } = proxied;
+    await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
+    await latch.start();
+    const leading = await within(latch.leadership(), 10_000, "our leadership");
+    const ourPath = latch.ourPath;
+    await using java = participant(
+      "latch",
+      "curator",
+      cluster.connectionString({ chroot }),
+      "curator-b",
+    );
+    await java.next("ready");
+    await whileCutOff(zk, proxy, async () => {
+      assert.ok(
+        leading.aborted && leading.reason instanceof ConnectionLossError,
+        "SUSPENDED ends it",
+      );
+      assert.ok(!latch.hasLeadership);
+    });
+    const again = await within(latch.leadership(), 20_000, "our leadership after the reconnect");
+    assert.ok(!again.aborted);
+    assert.equal(latch.ourPath, ourPath, "the same node, kept by the surviving session");
+    assert.deepEqual(await latch.participants(), [
+      { id: "zk-a", isLeader: true },
+      { id: "curator-b", isLeader: false },
+    ]);
+    assert.deepEqual(java.of("leader"), [], "Curator's latch never led");
+  },
+);
+
+Deno.test(
+  "Curator interop, election: LeaderLatch: its node deleted (after a data change), the leader steps down, rejoins behind Curator",
+  async () => {
+    const cluster = await fixture.cluster();
+    const chroot = uniqueChroot("curator-latch-deleted");
+    const [admin, zk] = await chrootedClients(cluster, chroot, 2);
+    try {
+      await admin.ensurePath("/markers");
+      await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
+      await latch.start();
+      const leading = await within(latch.leadership(), 10_000, "our leadership");
+      const ours = latch.ourPath!;
+      // A data change fires our watch on the node: it must be set again.
+      // (Before Curator queues: Curator 5.4's latch drops its watch on a
+      // data change and would then miss the deletion.)
+      await admin.set(ours, "tampered");
       await using java = participant(
         "latch",
         "curator",
@@ -250,61 +294,20 @@ Deno.test("Curator's elections and @zk/client's elect one leader at a time", asy
         "curator-b",
       );
       await java.next("ready");
-      await whileCutOff(zk, proxy, async () => {
-        assert.ok(
-          leading.aborted && leading.reason instanceof ConnectionLossError,
-          "SUSPENDED ends it",
-        );
-        assert.ok(!latch.hasLeadership);
-      });
-      const again = await within(latch.leadership(), 20_000, "our leadership after the reconnect");
-      assert.ok(!again.aborted);
-      assert.equal(latch.ourPath, ourPath, "the same node, kept by the surviving session");
-      assert.deepEqual(await latch.participants(), [
-        { id: "zk-a", isLeader: true },
-        { id: "curator-b", isLeader: false },
-      ]);
-      assert.deepEqual(java.of("leader"), [], "Curator's latch never led");
-    },
-  );
-
-  await t.step(
-    "LeaderLatch: its node deleted (after a data change), the leader steps down, rejoins behind Curator",
-    async () => {
-      const chroot = uniqueChroot("curator-latch-deleted");
-      const [admin, zk] = await chrootedClients(cluster, chroot, 2);
-      try {
-        await admin.ensurePath("/markers");
-        await using latch = new LeaderLatch(zk, "/election", { id: "zk-a" });
-        await latch.start();
-        const leading = await within(latch.leadership(), 10_000, "our leadership");
-        const ours = latch.ourPath!;
-        // A data change fires our watch on the node: it must be set again.
-        // (Before Curator queues: Curator 5.4's latch drops its watch on a
-        // data change and would then miss the deletion.)
-        await admin.set(ours, "tampered");
-        await using java = participant(
-          "latch",
-          "curator",
-          cluster.connectionString({ chroot }),
-          "curator-b",
-        );
-        await java.next("ready");
-        await admin.delete(ours);
-        await java.next("leader");
-        assert.ok(leading.aborted && leading.reason instanceof NoNodeError, String(leading.reason));
-        const deadline = Date.now() + 30_000;
-        while ((await latch.participants()).length < 2 && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        assert.deepEqual(await latch.participants(), [
-          { id: "curator-b", isLeader: true },
-          { id: "zk-a", isLeader: false },
-        ]);
-        assert.ok(!latch.hasLeadership);
-      } finally {
-        await closeAll([admin, zk]);
+      await admin.delete(ours);
+      await java.next("leader");
+      assert.ok(leading.aborted && leading.reason instanceof NoNodeError, String(leading.reason));
+      const deadline = Date.now() + 30_000;
+      while ((await latch.participants()).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    },
-  );
-});
+      assert.deepEqual(await latch.participants(), [
+        { id: "curator-b", isLeader: true },
+        { id: "zk-a", isLeader: false },
+      ]);
+      assert.ok(!latch.hasLeadership);
+    } finally {
+      await closeAll([admin, zk]);
+    }
+  },
+);

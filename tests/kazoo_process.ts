@@ -14,9 +14,12 @@ export const kazooMissing: string | undefined = pythonImportError(PYTHON, "kazoo
 /** One JSON line a script printed. */
 export type KazooRecord = { event: string } & Record<string, unknown>;
 
-/** A kazoo script run with the system python. */
-export class KazooProcess implements AsyncDisposable {
-  readonly records: KazooRecord[] = [];
+/**
+ * A kazoo script run with the system python; `R` names the fields its
+ * records carry.
+ */
+export class KazooProcess<R extends KazooRecord = KazooRecord> implements AsyncDisposable {
+  readonly records: R[] = [];
   readonly #child: Deno.ChildProcess;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   readonly #reading: Promise<void>;
@@ -64,7 +67,7 @@ export class KazooProcess implements AsyncDisposable {
   }
 
   /** The first record of `event`, once it arrives (fails if the script ends without it). */
-  async record(event: string, timeout = 30_000): Promise<KazooRecord> {
+  async record(event: string, timeout = 30_000): Promise<R> {
     const deadline = Date.now() + timeout;
     while (true) {
       const found = this.records.find((r) => r.event === event);

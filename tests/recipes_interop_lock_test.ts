@@ -14,7 +14,7 @@ import { Lock, ReadLock, WriteLock } from "../recipes/lock.ts";
 import { Election } from "../recipes/election.ts";
 import { Semaphore } from "../recipes/semaphore.ts";
 import { NonBlockingLease } from "../recipes/lease.ts";
-import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { clusterFixture } from "../lib/testing/mod.ts";
 import {
   chrootedClients,
   closeAll,
@@ -25,7 +25,6 @@ import {
 } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
-const PORT_OFFSET = 24600;
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = new URL("./interop/kazoo_locks.py", import.meta.url).pathname;
 const SLACK = 2;
@@ -164,170 +163,165 @@ async function hold(ms: number): Promise<{ enter: number; exit: number }> {
   return { enter, exit: wallNow() };
 }
 
-Deno.test({
-  name: "kazoo and @zk/client recipes cooperate on the same znodes",
-  ignore: missing !== undefined,
-  sanitizeOps: true,
-  sanitizeResources: true,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ portOffset: PORT_OFFSET });
-    const setup = async (name: string, n: number) => {
-      const chroot = uniqueChroot(name);
-      const zks = await chrootedClients(cluster, chroot, n);
-      return { hosts: cluster.connectionString({ chroot }), zks };
-    };
+const fixture = clusterFixture({ freePorts: true });
 
-    await t.step("kazoo's Lock and ours exclude each other", async () => {
-      const { hosts, zks } = await setup("interop-lock", 2);
-      try {
-        await using kazoo = new Kazoo(hosts, "lock", "/lock", "kazoo", 12, 20);
-        await kazoo.next("ready");
-        const ours: Interval[] = [];
-        await Promise.all(zks.map(async (zk, i) => {
-          const lock = new Lock(zk, "/lock", `ts${i}`);
-          for (let round = 0; round < 12; round++) {
-            const handle = await lock.acquire({ timeout: 30_000 });
-            ours.push({ who: `ts${i}#${round}`, ...await hold(20) });
-            await handle.release();
-          }
-        }));
-        const theirs = (await kazoo.done()).filter((r) => r.event === "held")
-          .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
-        assert.equal(theirs.length, 12);
-        assertExclusive([...ours, ...theirs]);
-        assert.deepEqual(await zks[0].getChildren("/lock"), []);
-      } finally {
-        await closeAll(zks);
-      }
-    });
+/** `n` clients under a fresh chroot, and the connection string kazoo uses to reach it. */
+async function setup(name: string, n: number) {
+  const cluster = await fixture.cluster();
+  const chroot = uniqueChroot(name);
+  const zks = await chrootedClients(cluster, chroot, n);
+  return { hosts: cluster.connectionString({ chroot }), zks };
+}
 
-    await t.step("each library lists the other's contenders in queue order", async () => {
-      const { hosts, zks } = await setup("interop-contenders", 1);
-      try {
-        const handle = await new Lock(zks[0], "/lock", "ts-holder").acquire();
-        await using waiter = new Kazoo(hosts, "lock", "/lock", "kazoo-waiter", 1, 20);
-        await eventually(async () => (await zks[0].getChildren("/lock")).length === 2);
-        assert.deepEqual(await new Lock(zks[0], "/lock").contenders(), [
-          "ts-holder",
-          "kazoo-waiter",
-        ]);
-        await using lister = new Kazoo(hosts, "contenders", "/lock", "");
-        assert.deepEqual((await lister.next("contenders")).contenders, [
-          "ts-holder",
-          "kazoo-waiter",
-        ]);
-        await lister.done();
+Deno.test("kazoo interop: kazoo's Lock and ours exclude each other", async () => {
+  const { hosts, zks } = await setup("interop-lock", 2);
+  try {
+    await using kazoo = new Kazoo(hosts, "lock", "/lock", "kazoo", 12, 20);
+    await kazoo.next("ready");
+    const ours: Interval[] = [];
+    await Promise.all(zks.map(async (zk, i) => {
+      const lock = new Lock(zk, "/lock", `ts${i}`);
+      for (let round = 0; round < 12; round++) {
+        const handle = await lock.acquire({ timeout: 30_000 });
+        ours.push({ who: `ts${i}#${round}`, ...await hold(20) });
         await handle.release();
-        const held = await waiter.next("held");
-        assert.ok(held.enter! >= wallNow() - 10_000);
-        await waiter.done();
-      } finally {
-        await closeAll(zks);
       }
-    });
-
-    await t.step("kazoo's Election and ours elect one leader at a time", async () => {
-      const { hosts, zks } = await setup("interop-election", 2);
-      try {
-        await using kazoo = new Kazoo(hosts, "election", "/election", "kazoo", 8, 25);
-        await kazoo.next("ready");
-        const ours: Interval[] = [];
-        await Promise.all(zks.map(async (zk, i) => {
-          const election = new Election(zk, "/election", `ts${i}`);
-          for (let round = 0; round < 8; round++) {
-            await election.run(async (leadership) => {
-              const term = await hold(25);
-              assert.ok(!leadership.aborted);
-              ours.push({ who: `ts${i}#${round}`, ...term });
-            });
-          }
-        }));
-        const theirs = (await kazoo.done()).filter((r) => r.event === "led")
-          .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
-        assert.equal(ours.length, 16);
-        assert.equal(theirs.length, 8);
-        assertExclusive([...ours, ...theirs]);
-      } finally {
-        await closeAll(zks);
-      }
-    });
-
-    await t.step("kazoo's Semaphore and ours share one limit", async () => {
-      const { hosts, zks } = await setup("interop-semaphore", 2);
-      try {
-        await using kazoo = new Kazoo(hosts, "semaphore", "/sem", "kazoo", 2, 8, 30);
-        await kazoo.next("ready");
-        const ours: Interval[] = [];
-        await Promise.all(zks.map(async (zk, i) => {
-          const semaphore = new Semaphore(zk, "/sem", `ts${i}`, 2);
-          for (let round = 0; round < 8; round++) {
-            const lease = await semaphore.acquire({ timeout: 30_000 });
-            ours.push({ who: `ts${i}#${round}`, ...await hold(30) });
-            await lease.release();
-          }
-        }));
-        const theirs = (await kazoo.done()).filter((r) => r.event === "held")
-          .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
-        assert.equal(theirs.length, 8);
-        assert.ok(mostAtOnce([...ours, ...theirs]) <= 2, "never more than 2 leases");
-        assert.deepEqual(await zks[0].getChildren("/sem"), []);
-      } finally {
-        await closeAll(zks);
-      }
-    });
-
-    await t.step("kazoo honours our lease and we honour kazoo's", async () => {
-      const { hosts, zks } = await setup("interop-lease", 1);
-      try {
-        assert.equal(await new NonBlockingLease(zks[0], "/ours", 60_000, "ts").obtain(), true);
-        await using refused = new Kazoo(hosts, "lease", "/ours", "kazoo", 60_000);
-        assert.equal((await refused.next("lease")).obtained, false);
-        await refused.done();
-        await using renews = new Kazoo(hosts, "lease", "/theirs", "kazoo", 60_000);
-        assert.equal((await renews.next("lease")).obtained, true);
-        await renews.done();
-        assert.equal(await new NonBlockingLease(zks[0], "/theirs", 60_000, "ts").obtain(), false);
-        const record = JSON.parse(
-          text((await zks[0].get("/theirs/lease_holder")).data),
-        );
-        assert.equal(record.holder, "kazoo");
-      } finally {
-        await closeAll(zks);
-      }
-    });
-
-    await t.step(
-      "kazoo's WriteLock waits for our reader; our writer for kazoo's reader",
-      async () => {
-        const { hosts, zks } = await setup("interop-rw", 1);
-        const [zk] = zks;
-        try {
-          const reader = await new ReadLock(zk, "/rw", "ts-reader").acquire();
-          await using blocked = new Kazoo(hosts, "wlock", "/rw", "kazoo-writer", 500);
-          assert.equal((await blocked.next("wlock")).acquired, false);
-          await blocked.done();
-          await using writer = new Kazoo(hosts, "wlock", "/rw", "kazoo-writer", 15_000);
-          await eventually(async () => (await zk.getChildren("/rw")).length === 2);
-          const released = wallNow();
-          await reader.release();
-          const got = await writer.next("wlock");
-          assert.equal(got.acquired, true);
-          assert.ok(got.at! + SLACK >= released);
-          await writer.done();
-
-          await using kazooReader = new Kazoo(hosts, "rlock", "/rw", "kazoo-reader", 300);
-          await kazooReader.next("rlock");
-          const ours = await new WriteLock(zk, "/rw", "ts-writer").acquire({ timeout: 10_000 });
-          const entered = wallNow();
-          const theirExit = (await kazooReader.next("released")).exit!;
-          assert.ok(theirExit <= entered + SLACK, "our writer waited for kazoo's reader");
-          await ours.release();
-          await kazooReader.done();
-          assert.deepEqual(await zk.getChildren("/rw"), []);
-        } finally {
-          await closeAll(zks);
-        }
-      },
-    );
-  },
+    }));
+    const theirs = (await kazoo.done()).filter((r) => r.event === "held")
+      .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
+    assert.equal(theirs.length, 12);
+    assertExclusive([...ours, ...theirs]);
+    assert.deepEqual(await zks[0].getChildren("/lock"), []);
+  } finally {
+    await closeAll(zks);
+  }
 });
+
+Deno.test("kazoo interop: each library lists the other's contenders in queue order", async () => {
+  const { hosts, zks } = await setup("interop-contenders", 1);
+  try {
+    const handle = await new Lock(zks[0], "/lock", "ts-holder").acquire();
+    await using waiter = new Kazoo(hosts, "lock", "/lock", "kazoo-waiter", 1, 20);
+    await eventually(async () => (await zks[0].getChildren("/lock")).length === 2);
+    assert.deepEqual(await new Lock(zks[0], "/lock").contenders(), [
+      "ts-holder",
+      "kazoo-waiter",
+    ]);
+    await using lister = new Kazoo(hosts, "contenders", "/lock", "");
+    assert.deepEqual((await lister.next("contenders")).contenders, [
+      "ts-holder",
+      "kazoo-waiter",
+    ]);
+    await lister.done();
+    await handle.release();
+    const held = await waiter.next("held");
+    assert.ok(held.enter! >= wallNow() - 10_000);
+    await waiter.done();
+  } finally {
+    await closeAll(zks);
+  }
+});
+
+Deno.test("kazoo interop: kazoo's Election and ours elect one leader at a time", async () => {
+  const { hosts, zks } = await setup("interop-election", 2);
+  try {
+    await using kazoo = new Kazoo(hosts, "election", "/election", "kazoo", 8, 25);
+    await kazoo.next("ready");
+    const ours: Interval[] = [];
+    await Promise.all(zks.map(async (zk, i) => {
+      const election = new Election(zk, "/election", `ts${i}`);
+      for (let round = 0; round < 8; round++) {
+        await election.run(async (leadership) => {
+          const term = await hold(25);
+          assert.ok(!leadership.aborted);
+          ours.push({ who: `ts${i}#${round}`, ...term });
+        });
+      }
+    }));
+    const theirs = (await kazoo.done()).filter((r) => r.event === "led")
+      .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
+    assert.equal(ours.length, 16);
+    assert.equal(theirs.length, 8);
+    assertExclusive([...ours, ...theirs]);
+  } finally {
+    await closeAll(zks);
+  }
+});
+
+Deno.test("kazoo interop: kazoo's Semaphore and ours share one limit", async () => {
+  const { hosts, zks } = await setup("interop-semaphore", 2);
+  try {
+    await using kazoo = new Kazoo(hosts, "semaphore", "/sem", "kazoo", 2, 8, 30);
+    await kazoo.next("ready");
+    const ours: Interval[] = [];
+    await Promise.all(zks.map(async (zk, i) => {
+      const semaphore = new Semaphore(zk, "/sem", `ts${i}`, 2);
+      for (let round = 0; round < 8; round++) {
+        const lease = await semaphore.acquire({ timeout: 30_000 });
+        ours.push({ who: `ts${i}#${round}`, ...await hold(30) });
+        await lease.release();
+      }
+    }));
+    const theirs = (await kazoo.done()).filter((r) => r.event === "held")
+      .map((r, i) => ({ who: `kazoo#${i}`, enter: r.enter!, exit: r.exit! }));
+    assert.equal(theirs.length, 8);
+    assert.ok(mostAtOnce([...ours, ...theirs]) <= 2, "never more than 2 leases");
+    assert.deepEqual(await zks[0].getChildren("/sem"), []);
+  } finally {
+    await closeAll(zks);
+  }
+});
+
+Deno.test("kazoo interop: kazoo honours our lease and we honour kazoo's", async () => {
+  const { hosts, zks } = await setup("interop-lease", 1);
+  try {
+    assert.equal(await new NonBlockingLease(zks[0], "/ours", 60_000, "ts").obtain(), true);
+    await using refused = new Kazoo(hosts, "lease", "/ours", "kazoo", 60_000);
+    assert.equal((await refused.next("lease")).obtained, false);
+    await refused.done();
+    await using renews = new Kazoo(hosts, "lease", "/theirs", "kazoo", 60_000);
+    assert.equal((await renews.next("lease")).obtained, true);
+    await renews.done();
+    assert.equal(await new NonBlockingLease(zks[0], "/theirs", 60_000, "ts").obtain(), false);
+    const record = JSON.parse(
+      text((await zks[0].get("/theirs/lease_holder")).data),
+    );
+    assert.equal(record.holder, "kazoo");
+  } finally {
+    await closeAll(zks);
+  }
+});
+
+Deno.test(
+  "kazoo interop: kazoo's WriteLock waits for our reader; our writer for kazoo's reader",
+  async () => {
+    const { hosts, zks } = await setup("interop-rw", 1);
+    const [zk] = zks;
+    try {
+      const reader = await new ReadLock(zk, "/rw", "ts-reader").acquire();
+      await using blocked = new Kazoo(hosts, "wlock", "/rw", "kazoo-writer", 500);
+      assert.equal((await blocked.next("wlock")).acquired, false);
+      await blocked.done();
+      await using writer = new Kazoo(hosts, "wlock", "/rw", "kazoo-writer", 15_000);
+      await eventually(async () => (await zk.getChildren("/rw")).length === 2);
+      const released = wallNow();
+      await reader.release();
+      const got = await writer.next("wlock");
+      assert.equal(got.acquired, true);
+      assert.ok(got.at! + SLACK >= released);
+      await writer.done();
+
+      await using kazooReader = new Kazoo(hosts, "rlock", "/rw", "kazoo-reader", 300);
+      await kazooReader.next("rlock");
+      const ours = await new WriteLock(zk, "/rw", "ts-writer").acquire({ timeout: 10_000 });
+      const entered = wallNow();
+      const theirExit = (await kazooReader.next("released")).exit!;
+      assert.ok(theirExit <= entered + SLACK, "our writer waited for kazoo's reader");
+      await ours.release();
+      await kazooReader.done();
+      assert.deepEqual(await zk.getChildren("/rw"), []);
+    } finally {
+      await closeAll(zks);
+    }
+  },
+);

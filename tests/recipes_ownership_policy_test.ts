@@ -15,7 +15,7 @@ import {
   type ZooKeeperClient,
   ZooKeeperClient as Client,
 } from "../mod.ts";
-import { expireSession, FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { clusterFixture, expireSession, FaultProxy } from "../lib/testing/mod.ts";
 import { Lock } from "../recipes/lock.ts";
 import { Semaphore } from "../recipes/semaphore.ts";
 import { Election } from "../recipes/election.ts";
@@ -47,91 +47,88 @@ async function ownerships(
   };
 }
 
-Deno.test({
-  name: "ownership policies",
-  sanitizeOps: true,
-  sanitizeResources: true,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ freePorts: true });
-    const member = cluster.members[0];
+const fixture = clusterFixture({ freePorts: true });
 
-    /** A client through a fresh proxy, under a fresh chroot, with `policy` as its default. */
-    async function proxied(policy?: OwnershipPolicy) {
-      const chroot = uniqueChroot(`policy-${policy}`);
-      await (await chrootedClient(cluster, chroot)).close();
-      const proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
-      const zk = await connect(`${proxy.address}${chroot}`, {
-        sessionTimeout: 8000,
-        ownershipPolicy: policy,
+/** A client through a fresh proxy, under a fresh chroot, with `policy` as its default. */
+async function proxied(policy?: OwnershipPolicy) {
+  const cluster = await fixture.cluster();
+  const member = cluster.members[0];
+  const chroot = uniqueChroot(`policy-${policy}`);
+  await (await chrootedClient(cluster, chroot)).close();
+  const proxy = await FaultProxy.start({ host: member.host, port: member.clientPort });
+  const zk = await connect(`${proxy.address}${chroot}`, {
+    sessionTimeout: 8000,
+    ownershipPolicy: policy,
+  });
+  return {
+    zk,
+    proxy,
+    async [Symbol.asyncDispose]() {
+      await zk.close();
+      await proxy.close();
+    },
+  };
+}
+
+Deno.test("ownership policy: the client option is checked, stored and shown", async () => {
+  const hosts = (await fixture.cluster()).connectionString();
+  assert.equal(new Client({ hosts }).ownershipPolicy, "suspended");
+  assert.equal(new Client({ hosts, ownershipPolicy: "lost" }).ownershipPolicy, "lost");
+  assert.throws(
+    () => new Client({ hosts, ownershipPolicy: "never" as OwnershipPolicy }),
+    ConfigurationError,
+  );
+  const zk = new Client({ hosts });
+  assert.throws(
+    () => new Lock(zk, "/l", "", { ownershipPolicy: "sometimes" as OwnershipPolicy }),
+    BadArgumentsError,
+  );
+});
+
+const cases: [string, OwnershipPolicy | undefined, OwnershipPolicy | undefined, boolean][] = [
+  ["the default (suspended)", undefined, undefined, true],
+  ["a client set to lost", "lost", undefined, false],
+  ["a recipe set to lost on a suspended client", "suspended", "lost", false],
+  ["a recipe set to suspended on a lost client", "lost", "suspended", true],
+];
+for (const [what, clientPolicy, recipePolicy, aborts] of cases) {
+  Deno.test(
+    `ownership policy, ${what}: a disconnect shorter than the session ${
+      aborts ? "aborts" : "keeps"
+    } ownership`,
+    async () => {
+      await using env = await proxied(clientPolicy);
+      const { zk, proxy } = env;
+      const held = await ownerships(zk, recipePolicy);
+      const session = zk.sessionId;
+      await whileCutOff(zk, proxy, () => {
+        for (const [kind, signal] of Object.entries(held.signals)) {
+          assert.equal(signal.aborted, aborts, `${kind} while SUSPENDED`);
+          if (aborts) assert.ok(signal.reason instanceof ConnectionLossError, kind);
+        }
+        return Promise.resolve();
       });
-      return {
-        zk,
-        proxy,
-        async [Symbol.asyncDispose]() {
-          await zk.close();
-          await proxy.close();
-        },
-      };
-    }
-
-    await t.step("the client option is checked, stored and shown", () => {
-      const hosts = cluster.connectionString();
-      assert.equal(new Client({ hosts }).ownershipPolicy, "suspended");
-      assert.equal(new Client({ hosts, ownershipPolicy: "lost" }).ownershipPolicy, "lost");
-      assert.throws(
-        () => new Client({ hosts, ownershipPolicy: "never" as OwnershipPolicy }),
-        ConfigurationError,
-      );
-      const zk = new Client({ hosts });
-      assert.throws(
-        () => new Lock(zk, "/l", "", { ownershipPolicy: "sometimes" as OwnershipPolicy }),
-        BadArgumentsError,
-      );
-    });
-
-    const cases: [string, OwnershipPolicy | undefined, OwnershipPolicy | undefined, boolean][] = [
-      ["the default (suspended)", undefined, undefined, true],
-      ["a client set to lost", "lost", undefined, false],
-      ["a recipe set to lost on a suspended client", "suspended", "lost", false],
-      ["a recipe set to suspended on a lost client", "lost", "suspended", true],
-    ];
-    for (const [what, clientPolicy, recipePolicy, aborts] of cases) {
-      await t.step(
-        `${what}: a disconnect shorter than the session ${aborts ? "aborts" : "keeps"} ownership`,
-        async () => {
-          await using env = await proxied(clientPolicy);
-          const { zk, proxy } = env;
-          const held = await ownerships(zk, recipePolicy);
-          const session = zk.sessionId;
-          await whileCutOff(zk, proxy, () => {
-            for (const [kind, signal] of Object.entries(held.signals)) {
-              assert.equal(signal.aborted, aborts, `${kind} while SUSPENDED`);
-              if (aborts) assert.ok(signal.reason instanceof ConnectionLossError, kind);
-            }
-            return Promise.resolve();
-          });
-          assert.equal(zk.sessionId, session, "the same session: the blip was short");
-          for (const [kind, signal] of Object.entries(held.signals)) {
-            assert.equal(signal.aborted, aborts, `${kind} after the reconnect`);
-          }
-          await held.release();
-          for (const [kind, signal] of Object.entries(held.signals)) {
-            assert.ok(signal.aborted, `${kind} after release`);
-          }
-        },
-      );
-    }
-
-    await t.step("under lost, a session expiry still aborts every ownership", async () => {
-      await using env = await proxied("lost");
-      const { zk } = env;
-      const held = await ownerships(zk, undefined);
-      await expireSession(zk, { cluster });
+      assert.equal(zk.sessionId, session, "the same session: the blip was short");
       for (const [kind, signal] of Object.entries(held.signals)) {
-        assert.ok(signal.aborted, kind);
-        assert.ok(signal.reason instanceof SessionExpiredError, kind);
+        assert.equal(signal.aborted, aborts, `${kind} after the reconnect`);
       }
       await held.release();
-    });
-  },
+      for (const [kind, signal] of Object.entries(held.signals)) {
+        assert.ok(signal.aborted, `${kind} after release`);
+      }
+    },
+  );
+}
+
+Deno.test("ownership policy: under lost, a session expiry still aborts every ownership", async () => {
+  const cluster = await fixture.cluster();
+  await using env = await proxied("lost");
+  const { zk } = env;
+  const held = await ownerships(zk, undefined);
+  await expireSession(zk, { cluster });
+  for (const [kind, signal] of Object.entries(held.signals)) {
+    assert.ok(signal.aborted, kind);
+    assert.ok(signal.reason instanceof SessionExpiredError, kind);
+  }
+  await held.release();
 });

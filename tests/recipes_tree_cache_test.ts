@@ -14,7 +14,7 @@ import {
   UnimplementedError,
   type ZooKeeperClient,
 } from "../mod.ts";
-import { expireSession, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { clusterFixture, expireSession } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheEvent, type TreeCacheWatchMode } from "../recipes/tree_cache.ts";
 import {
   chrootedClient,
@@ -258,367 +258,378 @@ class Writer {
   }
 }
 
-Deno.test({
-  name: "TreeCache on a three-member ensemble",
-  sanitizeOps: true,
-  sanitizeResources: true,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ size: 3, portOffset: 26100 });
-    const hosts = (chroot: string) => cluster.connectionString({ chroot });
+// One three-member ensemble for the file. The convergence tests kill and pause
+// members; they start and resume them again and wait until the ensemble serves
+// before they end, so the next test finds all three members up.
+const fixture = clusterFixture({ freePorts: true, size: 3 });
 
-    for (const watchMode of ["persistent", "oneShot"] as const) {
-      const cacheOf = (zk: ZooKeeperClient, path: string, options = {}) =>
-        watchMode === "persistent"
-          ? new TreeCache(zk, path, options)
-          : new TreeCache(withoutPersistentWatches(zk), path, options);
+for (const watchMode of ["persistent", "oneShot"] as const) {
+  const cacheOf = (zk: ZooKeeperClient, path: string, options = {}) =>
+    watchMode === "persistent"
+      ? new TreeCache(zk, path, options)
+      : new TreeCache(withoutPersistentWatches(zk), path, options);
 
-      await t.step(
-        `${watchMode}: start reports every node, then INITIALIZED; get and children answer`,
-        async () => {
-          await using zk = await chrootedClient(cluster, uniqueChroot("start"));
-          await zk.create("/app", "root");
-          await zk.create("/app/a", "1");
-          await zk.create("/app/a/x", "2");
-          await zk.create("/app/b", "");
-          const events: string[] = [];
-          await using cache = cacheOf(zk, "/app");
-          cache.addListener((e) => void events.push(summary(e)));
-          await within(cache.start(), 10_000, "start");
-          assert.equal(cache.watchMode, watchMode);
-          assert.equal(cache.initialized, true);
-          assert.equal(events.at(-1), "INITIALIZED /app");
-          assert.deepEqual(events.slice(0, -1).sort(), [
-            "NODE_ADDED /app root",
-            "NODE_ADDED /app/a 1",
-            "NODE_ADDED /app/a/x 2",
-            "NODE_ADDED /app/b ",
-          ]);
-          assert.deepEqual(cache.children("/app"), ["a", "b"]);
-          assert.deepEqual(cache.children("/app/a/x"), []);
-          assert.equal(cache.children("/elsewhere"), undefined);
-          assert.equal(text(cache.get("/app/a")?.data), "1");
-          assert.deepEqual(cache.get("/app/a/x")?.stat, await zk.exists("/app/a/x"));
-          assert.equal(cache.get("/app/none"), undefined);
-        },
-      );
+  Deno.test(
+    `TreeCache, ${watchMode}: start reports every node, then INITIALIZED; get and children answer`,
+    async () => {
+      const cluster = await fixture.cluster();
+      await using zk = await chrootedClient(cluster, uniqueChroot("start"));
+      await zk.create("/app", "root");
+      await zk.create("/app/a", "1");
+      await zk.create("/app/a/x", "2");
+      await zk.create("/app/b", "");
+      const events: string[] = [];
+      await using cache = cacheOf(zk, "/app");
+      cache.addListener((e) => void events.push(summary(e)));
+      await within(cache.start(), 10_000, "start");
+      assert.equal(cache.watchMode, watchMode);
+      assert.equal(cache.initialized, true);
+      assert.equal(events.at(-1), "INITIALIZED /app");
+      assert.deepEqual(events.slice(0, -1).sort(), [
+        "NODE_ADDED /app root",
+        "NODE_ADDED /app/a 1",
+        "NODE_ADDED /app/a/x 2",
+        "NODE_ADDED /app/b ",
+      ]);
+      assert.deepEqual(cache.children("/app"), ["a", "b"]);
+      assert.deepEqual(cache.children("/app/a/x"), []);
+      assert.equal(cache.children("/elsewhere"), undefined);
+      assert.equal(text(cache.get("/app/a")?.data), "1");
+      assert.deepEqual(cache.get("/app/a/x")?.stat, await zk.exists("/app/a/x"));
+      assert.equal(cache.get("/app/none"), undefined);
+    },
+  );
 
-      await t.step(
-        `${watchMode}: changes become NODE_ADDED, NODE_UPDATED and NODE_REMOVED, in each node's order`,
-        async () => {
-          await using zk = await chrootedClient(cluster, uniqueChroot("changes"));
-          await zk.create("/t", "0");
-          await using cache = cacheOf(zk, "/t");
-          const events: TreeCacheEvent[] = [];
-          cache.addListener((e) => void events.push(e));
-          await cache.start();
-          events.length = 0;
-          await zk.create("/t/n", "1");
-          await zk.set("/t/n", "2");
-          await zk.create("/t/n/deep", "d");
-          await zk.set("/t/n", "3");
-          await zk.delete("/t/n/deep");
-          await zk.delete("/t/n");
-          await zk.create("/t/n", "again");
-          await converged(cache, zk);
-          // Reads may merge quick changes, but never reorder or invent them.
-          const history = ["1", "2", "3", "removed", "again"];
-          let at = -1;
-          let present = false;
-          for (const e of events.filter((e) => e.path === "/t/n")) {
-            const value = e.type === "NODE_REMOVED" ? "removed" : text(e.data)!;
-            const i = history.indexOf(value, at + 1);
-            assert.ok(i > at, `${summary(e)} follows ${history[at]}`);
-            assert.equal(
-              e.type,
-              present ? (i === 3 ? "NODE_REMOVED" : "NODE_UPDATED") : "NODE_ADDED",
-            );
-            present = i !== 3;
-            at = i;
-          }
-          assert.equal(at, 4, "ends with the re-created node");
-          assert.deepEqual(cache.children("/t"), ["n"]);
-          assert.equal(cache.get("/t/n/deep"), undefined);
-        },
-      );
-
-      await t.step(
-        `${watchMode}: a missing root is reported when created and emptied when deleted`,
-        async () => {
-          await using zk = await chrootedClient(cluster, uniqueChroot("root"));
-          const events: string[] = [];
-          await using cache = cacheOf(zk, "/later");
-          cache.addListener((e) => void events.push(summary(e)));
-          await cache.start();
-          assert.deepEqual(events, ["INITIALIZED /later"]);
-          assert.equal(cache.size, 0);
-          await zk.create("/later", "here");
-          await zk.create("/later/kid", "k");
-          await converged(cache, zk);
-          await zk.delete("/later", { recursive: true });
-          await eventually(() => cache.size === 0);
-          await zk.create("/later", "back");
-          await converged(cache, zk);
-          assert.deepEqual(events.slice(1), [
-            "NODE_ADDED /later here",
-            "NODE_ADDED /later/kid k",
-            "NODE_REMOVED /later/kid k",
-            "NODE_REMOVED /later here",
-            "NODE_ADDED /later back",
-          ]);
-        },
-      );
-
-      await t.step(
-        `${watchMode}: maxDepth limits the levels cached; dataMode "stat" keeps no data`,
-        async () => {
-          await using zk = await chrootedClient(cluster, uniqueChroot("depth"));
-          await zk.create("/d/1/2/3", "deep", { makeParents: true });
-          await using shallow = cacheOf(zk, "/d", { maxDepth: 1, dataMode: "stat" });
-          const events: string[] = [];
-          shallow.addListener((e) => void events.push(summary(e)));
-          await shallow.start();
-          assert.deepEqual([...events].sort(), [
-            "INITIALIZED /d",
-            "NODE_ADDED /d",
-            "NODE_ADDED /d/1",
-          ]);
-          assert.equal(shallow.get("/d/1")?.data, undefined);
-          assert.equal(shallow.get("/d/1")?.stat.numChildren, 1);
-          assert.deepEqual(shallow.children("/d/1"), []);
-          await zk.create("/d/1/other", "x");
-          await zk.set("/d/1", "changed");
-          await zk.create("/d/sibling", "y");
-          await eventually(() => shallow.get("/d/sibling") !== undefined);
-          await eventually(() => shallow.get("/d/1")?.stat.version === 1);
-          assert.equal(shallow.get("/d/1/other"), undefined);
-          assert.ok(events.every((e) => !e.includes("/d/1/")), `${events}`);
-          if (watchMode === "persistent") {
-            // Its children are not cached, but its stat follows them.
-            await eventually(() => shallow.get("/d/1")?.stat.numChildren === 2);
-          }
-        },
-      );
-
-      await t.step(
-        `${watchMode}: events are an async iterable that ends with its signal or the cache`,
-        async () => {
-          await using zk = await chrootedClient(cluster, uniqueChroot("iterate"));
-          await zk.create("/i", "0");
-          const cache = cacheOf(zk, "/i");
-          const controller = new AbortController();
-          const aborted = cache.events({ signal: controller.signal });
-          const seen: string[] = [];
-          const loop = (async () => {
-            for await (const e of cache) {
-              seen.push(summary(e));
-              if (e.type === "INITIALIZED") await zk.set("/i", "1");
-            }
-          })();
-          await cache.start();
-          await eventually(() => seen.length === 3);
-          controller.abort();
-          // An aborted iterator still yields what was queued before the abort.
-          const queued: string[] = [];
-          for await (const e of aborted) queued.push(summary(e));
-          assert.deepEqual(queued, seen);
-          await cache.close();
-          await within(loop, 5000, "loop ends at close");
-          assert.deepEqual(seen, ["NODE_ADDED /i 0", "INITIALIZED /i", "NODE_UPDATED /i 1"]);
-          assert.equal(cache.size, 0, "a closed cache holds nothing");
-        },
-      );
-
-      await t.step(
-        `${watchMode}: closing removes every server watch and listener`,
-        async () => {
-          const chroot = uniqueChroot("close");
-          await using admin = await chrootedClient(cluster, chroot);
-          // One member only, so its wchc lists all of this session's watches.
-          const member = cluster.members.find((m) => m.running && !m.paused)!;
-          await using zk = await connect(
-            cluster.connectionString({ chroot, members: [member] }),
-          );
-          await admin.create("/w/a/b", "x", { makeParents: true });
-          await admin.create("/w/c", "y");
-          const cache = cacheOf(zk, "/w");
-          let calls = 0;
-          cache.addListener(() => void calls++);
-          await cache.start();
-          const watched = watchedPaths(await member.fourLetterWord("wchc"), zk.sessionId);
-          assert.equal(watched.length, watchMode === "persistent" ? 1 : 4, `${watched}`);
-          await cache.close();
-          await cache.close(); // idempotent
-          for (const path of ["/w", "/w/a", "/w/a/b", "/w/c"]) await assertNoWatch(zk, path, "any");
-          assert.deepEqual(watchedPaths(await member.fourLetterWord("wchc"), zk.sessionId), []);
-          const before = calls;
-          await admin.set("/w/c", "z");
-          await zk.sync("/w");
-          assert.equal(calls, before);
-        },
-      );
-    }
-
-    await t.step(
-      "start falls back to per-node watches only when addWatch is unimplemented",
-      async () => {
-        await using zk = await chrootedClient(cluster, uniqueChroot("fallback"));
-        await zk.create("/f", "0");
-        await using auto = new TreeCache(withoutPersistentWatches(zk), "/f");
-        await auto.start();
-        assert.equal(auto.watchMode, "oneShot");
-        await zk.checkWatches("/f", { type: "data" });
-        await using forced = new TreeCache(withoutPersistentWatches(zk), "/f", {
-          watchMode: "persistent",
-        });
-        await assert.rejects(forced.start(), UnimplementedError);
-      },
-    );
-
-    await t.step(
-      "a reconnect reports only the connection events, and a change made meanwhile once",
-      async () => {
-        const member = cluster.members.find((m) => m.running && !m.paused)!;
-        await using env = await proxiedClient(cluster, uniqueChroot("reconnect"), { member });
-        const { admin, proxy, zk } = env;
-        await admin.create("/r/a", "1", { makeParents: true });
-        await admin.create("/r/b", "2");
-        await using cache = new TreeCache(zk, "/r");
-        const events: string[] = [];
-        cache.addListener((e) => void events.push(summary(e)));
-        await cache.start();
-        events.length = 0;
-
-        const cut = async (whileDown: () => Promise<void>) => {
-          await whileCutOff(zk, proxy, whileDown);
-          await converged(cache, admin);
-        };
-        await cut(async () => {});
-        assert.deepEqual(events, ["CONNECTION_SUSPENDED /r", "CONNECTION_RECONNECTED /r"]);
-        events.length = 0;
-        await cut(async () => {
-          await admin.set("/r/a", "changed");
-          await admin.delete("/r/b");
-          await admin.create("/r/c", "new");
-        });
-        assert.deepEqual(events.slice(0, 2), [
-          "CONNECTION_SUSPENDED /r",
-          "CONNECTION_RECONNECTED /r",
-        ]);
-        assert.deepEqual(events.slice(2).sort(), [
-          "NODE_ADDED /r/c new",
-          "NODE_REMOVED /r/b 2",
-          "NODE_UPDATED /r/a changed",
-        ]);
-      },
-    );
-
-    const converge = async (
-      watchMode: TreeCacheWatchMode,
-      targetOps: number,
-      faults: (zk: ZooKeeperClient, progress: (ops: number) => Promise<void>) => Promise<void>,
-    ) => {
-      const chroot = uniqueChroot(`converge-${watchMode}`);
-      await using admin = await chrootedClient(cluster, chroot);
-      await admin.create("/tree", "root");
-      await using writerClient = await connect(hosts(chroot), { sessionTimeout: 6000 });
-      await using zk = await connect(hosts(chroot), { sessionTimeout: 6000 });
-      const cache = new TreeCache(
-        watchMode === "persistent" ? zk : withoutPersistentWatches(zk),
-        "/tree",
-      );
+  Deno.test(
+    `TreeCache, ${watchMode}: changes become NODE_ADDED, NODE_UPDATED and NODE_REMOVED, in each node's order`,
+    async () => {
+      const cluster = await fixture.cluster();
+      await using zk = await chrootedClient(cluster, uniqueChroot("changes"));
+      await zk.create("/t", "0");
+      await using cache = cacheOf(zk, "/t");
       const events: TreeCacheEvent[] = [];
       cache.addListener((e) => void events.push(e));
-      const writer = new Writer(writerClient, "/tree", watchMode === "persistent" ? 7 : 11);
+      await cache.start();
+      events.length = 0;
+      await zk.create("/t/n", "1");
+      await zk.set("/t/n", "2");
+      await zk.create("/t/n/deep", "d");
+      await zk.set("/t/n", "3");
+      await zk.delete("/t/n/deep");
+      await zk.delete("/t/n");
+      await zk.create("/t/n", "again");
+      await converged(cache, zk);
+      // Reads may merge quick changes, but never reorder or invent them.
+      const history = ["1", "2", "3", "removed", "again"];
+      let at = -1;
+      let present = false;
+      for (const e of events.filter((e) => e.path === "/t/n")) {
+        const value = e.type === "NODE_REMOVED" ? "removed" : text(e.data)!;
+        const i = history.indexOf(value, at + 1);
+        assert.ok(i > at, `${summary(e)} follows ${history[at]}`);
+        assert.equal(
+          e.type,
+          present ? (i === 3 ? "NODE_REMOVED" : "NODE_UPDATED") : "NODE_ADDED",
+        );
+        present = i !== 3;
+        at = i;
+      }
+      assert.equal(at, 4, "ends with the re-created node");
+      assert.deepEqual(cache.children("/t"), ["n"]);
+      assert.equal(cache.get("/t/n/deep"), undefined);
+    },
+  );
+
+  Deno.test(
+    `TreeCache, ${watchMode}: a missing root is reported when created and emptied when deleted`,
+    async () => {
+      const cluster = await fixture.cluster();
+      await using zk = await chrootedClient(cluster, uniqueChroot("root"));
+      const events: string[] = [];
+      await using cache = cacheOf(zk, "/later");
+      cache.addListener((e) => void events.push(summary(e)));
+      await cache.start();
+      assert.deepEqual(events, ["INITIALIZED /later"]);
+      assert.equal(cache.size, 0);
+      await zk.create("/later", "here");
+      await zk.create("/later/kid", "k");
+      await converged(cache, zk);
+      await zk.delete("/later", { recursive: true });
+      await eventually(() => cache.size === 0);
+      await zk.create("/later", "back");
+      await converged(cache, zk);
+      assert.deepEqual(events.slice(1), [
+        "NODE_ADDED /later here",
+        "NODE_ADDED /later/kid k",
+        "NODE_REMOVED /later/kid k",
+        "NODE_REMOVED /later here",
+        "NODE_ADDED /later back",
+      ]);
+    },
+  );
+
+  Deno.test(
+    `TreeCache, ${watchMode}: maxDepth limits the levels cached; dataMode "stat" keeps no data`,
+    async () => {
+      const cluster = await fixture.cluster();
+      await using zk = await chrootedClient(cluster, uniqueChroot("depth"));
+      await zk.create("/d/1/2/3", "deep", { makeParents: true });
+      await using shallow = cacheOf(zk, "/d", { maxDepth: 1, dataMode: "stat" });
+      const events: string[] = [];
+      shallow.addListener((e) => void events.push(summary(e)));
+      await shallow.start();
+      assert.deepEqual([...events].sort(), [
+        "INITIALIZED /d",
+        "NODE_ADDED /d",
+        "NODE_ADDED /d/1",
+      ]);
+      assert.equal(shallow.get("/d/1")?.data, undefined);
+      assert.equal(shallow.get("/d/1")?.stat.numChildren, 1);
+      assert.deepEqual(shallow.children("/d/1"), []);
+      await zk.create("/d/1/other", "x");
+      await zk.set("/d/1", "changed");
+      await zk.create("/d/sibling", "y");
+      await eventually(() => shallow.get("/d/sibling") !== undefined);
+      await eventually(() => shallow.get("/d/1")?.stat.version === 1);
+      assert.equal(shallow.get("/d/1/other"), undefined);
+      assert.ok(events.every((e) => !e.includes("/d/1/")), `${events}`);
+      if (watchMode === "persistent") {
+        // Its children are not cached, but its stat follows them.
+        await eventually(() => shallow.get("/d/1")?.stat.numChildren === 2);
+      }
+    },
+  );
+
+  Deno.test(
+    `TreeCache, ${watchMode}: events are an async iterable that ends with its signal or the cache`,
+    async () => {
+      const cluster = await fixture.cluster();
+      await using zk = await chrootedClient(cluster, uniqueChroot("iterate"));
+      await zk.create("/i", "0");
+      const cache = cacheOf(zk, "/i");
+      const controller = new AbortController();
+      const aborted = cache.events({ signal: controller.signal });
+      const seen: string[] = [];
+      const loop = (async () => {
+        for await (const e of cache) {
+          seen.push(summary(e));
+          if (e.type === "INITIALIZED") await zk.set("/i", "1");
+        }
+      })();
+      await cache.start();
+      await eventually(() => seen.length === 3);
+      controller.abort();
+      // An aborted iterator still yields what was queued before the abort.
+      const queued: string[] = [];
+      for await (const e of aborted) queued.push(summary(e));
+      assert.deepEqual(queued, seen);
+      await cache.close();
+      await within(loop, 5000, "loop ends at close");
+      assert.deepEqual(seen, ["NODE_ADDED /i 0", "INITIALIZED /i", "NODE_UPDATED /i 1"]);
+      assert.equal(cache.size, 0, "a closed cache holds nothing");
+    },
+  );
+
+  Deno.test(
+    `TreeCache, ${watchMode}: closing removes every server watch and listener`,
+    async () => {
+      const cluster = await fixture.cluster();
+      const chroot = uniqueChroot("close");
+      await using admin = await chrootedClient(cluster, chroot);
+      // One member only, so its wchc lists all of this session's watches.
+      const member = cluster.members.find((m) => m.running && !m.paused)!;
+      await using zk = await connect(
+        cluster.connectionString({ chroot, members: [member] }),
+      );
+      await admin.create("/w/a/b", "x", { makeParents: true });
+      await admin.create("/w/c", "y");
+      const cache = cacheOf(zk, "/w");
+      let calls = 0;
+      cache.addListener(() => void calls++);
+      await cache.start();
+      const watched = watchedPaths(await member.fourLetterWord("wchc"), zk.sessionId);
+      assert.equal(watched.length, watchMode === "persistent" ? 1 : 4, `${watched}`);
+      await cache.close();
+      await cache.close(); // idempotent
+      for (const path of ["/w", "/w/a", "/w/a/b", "/w/c"]) await assertNoWatch(zk, path, "any");
+      assert.deepEqual(watchedPaths(await member.fourLetterWord("wchc"), zk.sessionId), []);
+      const before = calls;
+      await admin.set("/w/c", "z");
+      await zk.sync("/w");
+      assert.equal(calls, before);
+    },
+  );
+}
+
+Deno.test(
+  "TreeCache, start falls back to per-node watches only when addWatch is unimplemented",
+  async () => {
+    const cluster = await fixture.cluster();
+    await using zk = await chrootedClient(cluster, uniqueChroot("fallback"));
+    await zk.create("/f", "0");
+    await using auto = new TreeCache(withoutPersistentWatches(zk), "/f");
+    await auto.start();
+    assert.equal(auto.watchMode, "oneShot");
+    await zk.checkWatches("/f", { type: "data" });
+    await using forced = new TreeCache(withoutPersistentWatches(zk), "/f", {
+      watchMode: "persistent",
+    });
+    await assert.rejects(forced.start(), UnimplementedError);
+  },
+);
+
+Deno.test(
+  "TreeCache, a reconnect reports only the connection events, and a change made meanwhile once",
+  async () => {
+    const cluster = await fixture.cluster();
+    const member = cluster.members.find((m) => m.running && !m.paused)!;
+    await using env = await proxiedClient(cluster, uniqueChroot("reconnect"), { member });
+    const { admin, proxy, zk } = env;
+    await admin.create("/r/a", "1", { makeParents: true });
+    await admin.create("/r/b", "2");
+    await using cache = new TreeCache(zk, "/r");
+    const events: string[] = [];
+    cache.addListener((e) => void events.push(summary(e)));
+    await cache.start();
+    events.length = 0;
+
+    const cut = async (whileDown: () => Promise<void>) => {
+      await whileCutOff(zk, proxy, whileDown);
+      await converged(cache, admin);
+    };
+    await cut(async () => {});
+    assert.deepEqual(events, ["CONNECTION_SUSPENDED /r", "CONNECTION_RECONNECTED /r"]);
+    events.length = 0;
+    await cut(async () => {
+      await admin.set("/r/a", "changed");
+      await admin.delete("/r/b");
+      await admin.create("/r/c", "new");
+    });
+    assert.deepEqual(events.slice(0, 2), [
+      "CONNECTION_SUSPENDED /r",
+      "CONNECTION_RECONNECTED /r",
+    ]);
+    assert.deepEqual(events.slice(2).sort(), [
+      "NODE_ADDED /r/c new",
+      "NODE_REMOVED /r/b 2",
+      "NODE_UPDATED /r/a changed",
+    ]);
+  },
+);
+
+/**
+ * Runs a writer and a cache on a fresh chroot while `faults` fails the
+ * ensemble, then checks the cache converged and reported only real changes.
+ */
+async function converge(
+  watchMode: TreeCacheWatchMode,
+  targetOps: number,
+  faults: (zk: ZooKeeperClient, progress: (ops: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const cluster = await fixture.cluster();
+  const hosts = (chroot: string) => cluster.connectionString({ chroot });
+  const chroot = uniqueChroot(`converge-${watchMode}`);
+  await using admin = await chrootedClient(cluster, chroot);
+  await admin.create("/tree", "root");
+  await using writerClient = await connect(hosts(chroot), { sessionTimeout: 6000 });
+  await using zk = await connect(hosts(chroot), { sessionTimeout: 6000 });
+  const cache = new TreeCache(
+    watchMode === "persistent" ? zk : withoutPersistentWatches(zk),
+    "/tree",
+  );
+  const events: TreeCacheEvent[] = [];
+  cache.addListener((e) => void events.push(e));
+  const writer = new Writer(writerClient, "/tree", watchMode === "persistent" ? 7 : 11);
+  try {
+    await eventually(() => writer.ops >= 100, 20_000, "writer started");
+    await within(cache.start(), 30_000, "start");
+    const progress = async (ops: number) => {
+      const goal = writer.ops + ops;
+      await eventually(() => writer.ops >= goal, 30_000, `${ops} more writes`);
+    };
+    await faults(zk, progress);
+    await eventually(() => writer.ops >= targetOps, 30_000, `${targetOps} writes`);
+  } finally {
+    await writer.stop();
+  }
+  await cluster.waitUntilServing({ timeout: 30_000 });
+  await converged(cache, admin, 30_000);
+  const final = cacheTree(cache);
+  checkEvents(events, final, writer.written);
+  assert.equal(events.filter((e) => e.type === "INITIALIZED").length, 1, "one INITIALIZED");
+  const types = new Set(events.map((e) => e.type));
+  for (const type of ["NODE_ADDED", "NODE_UPDATED", "NODE_REMOVED", "CONNECTION_LOST"]) {
+    assert.ok(types.has(type as TreeCacheEvent["type"]), `saw ${type}`);
+  }
+  assert.ok(writer.ops >= targetOps);
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  console.log(
+    `${watchMode}: ${writer.ops} writes, ${final.size} nodes at the end, events: ` +
+      ["NODE_ADDED", "NODE_UPDATED", "NODE_REMOVED", "CONNECTION_SUSPENDED", "CONNECTION_LOST"]
+        .map((type) => `${type} ${count(type)}`).join(", "),
+  );
+  await cache.close();
+  if (watchMode === "persistent") await assertNoWatch(zk, "/tree", "any");
+  for (const path of final.keys()) await assertNoWatch(zk, path, "any");
+  assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
+}
+
+Deno.test(
+  "TreeCache, persistent: the cache converges and reports only real changes while the ensemble fails",
+  async () => {
+    const cluster = await fixture.cluster();
+    await converge("persistent", 3000, async (zk, progress) => {
+      await progress(300);
+      const victim = cluster.members.find((m) => m.address === zk.connectedAddress)!;
+      assert.ok(victim, `connected to a member (${zk.connectedAddress})`);
+      await victim.kill();
+      await eventually(
+        () => zk.state === State.CONNECTED && zk.connectedAddress !== victim.address,
+        20_000,
+        "cache client moved to another member",
+      );
+      await progress(400);
+      await victim.start();
+      // Pause another member: the one the cache's client is on now.
+      const frozen = cluster.members.find((m) => m.address === zk.connectedAddress)!;
+      assert.ok(frozen && frozen !== victim);
+      frozen.pause();
       try {
-        await eventually(() => writer.ops >= 100, 20_000, "writer started");
-        await within(cache.start(), 30_000, "start");
-        const progress = async (ops: number) => {
-          const goal = writer.ops + ops;
-          await eventually(() => writer.ops >= goal, 30_000, `${ops} more writes`);
-        };
-        await faults(zk, progress);
-        await eventually(() => writer.ops >= targetOps, 30_000, `${targetOps} writes`);
+        await eventually(
+          () => zk.state === State.CONNECTED && zk.connectedAddress !== frozen.address,
+          20_000,
+          "cache client left the paused member",
+        );
+        await progress(300);
       } finally {
-        await writer.stop();
+        frozen.resume();
       }
       await cluster.waitUntilServing({ timeout: 30_000 });
-      await converged(cache, admin, 30_000);
-      const final = cacheTree(cache);
-      checkEvents(events, final, writer.written);
-      assert.equal(events.filter((e) => e.type === "INITIALIZED").length, 1, "one INITIALIZED");
-      const types = new Set(events.map((e) => e.type));
-      for (const type of ["NODE_ADDED", "NODE_UPDATED", "NODE_REMOVED", "CONNECTION_LOST"]) {
-        assert.ok(types.has(type as TreeCacheEvent["type"]), `saw ${type}`);
-      }
-      assert.ok(writer.ops >= targetOps);
-      const count = (type: string) => events.filter((e) => e.type === type).length;
-      console.log(
-        `${watchMode}: ${writer.ops} writes, ${final.size} nodes at the end, events: ` +
-          ["NODE_ADDED", "NODE_UPDATED", "NODE_REMOVED", "CONNECTION_SUSPENDED", "CONNECTION_LOST"]
-            .map((type) => `${type} ${count(type)}`).join(", "),
-      );
-      await cache.close();
-      if (watchMode === "persistent") await assertNoWatch(zk, "/tree", "any");
-      for (const path of final.keys()) await assertNoWatch(zk, path, "any");
-      assert.deepEqual(watchedPaths(await zk.command("wchc"), zk.sessionId), []);
-    };
-
-    await t.step(
-      "persistent: the cache converges and reports only real changes while the ensemble fails",
-      async () => {
-        await converge("persistent", 3000, async (zk, progress) => {
-          await progress(300);
-          const victim = cluster.members.find((m) => m.address === zk.connectedAddress)!;
-          assert.ok(victim, `connected to a member (${zk.connectedAddress})`);
-          await victim.kill();
-          await eventually(
-            () => zk.state === State.CONNECTED && zk.connectedAddress !== victim.address,
-            20_000,
-            "cache client moved to another member",
-          );
-          await progress(400);
-          await victim.start();
-          // Pause another member: the one the cache's client is on now.
-          const frozen = cluster.members.find((m) => m.address === zk.connectedAddress)!;
-          assert.ok(frozen && frozen !== victim);
-          frozen.pause();
-          try {
-            await eventually(
-              () => zk.state === State.CONNECTED && zk.connectedAddress !== frozen.address,
-              20_000,
-              "cache client left the paused member",
-            );
-            await progress(300);
-          } finally {
-            frozen.resume();
-          }
-          await cluster.waitUntilServing({ timeout: 30_000 });
-          await expireSession(zk, { cluster });
-          await eventually(() => zk.state === State.CONNECTED, 20_000, "a new session");
-          await progress(300);
-        });
-      },
-    );
-
-    await t.step(
-      "oneShot: the cache converges and reports only real changes through failover and expiry",
-      async () => {
-        await converge("oneShot", 1500, async (zk, progress) => {
-          await progress(200);
-          const victim = cluster.members.find((m) => m.address === zk.connectedAddress)!;
-          await victim.kill();
-          await eventually(
-            () => zk.state === State.CONNECTED && zk.connectedAddress !== victim.address,
-            20_000,
-            "cache client moved to another member",
-          );
-          await progress(300);
-          await victim.start();
-          await expireSession(zk, { cluster });
-          await eventually(() => zk.state === State.CONNECTED, 20_000, "a new session");
-          await progress(300);
-        });
-      },
-    );
+      await expireSession(zk, { cluster });
+      await eventually(() => zk.state === State.CONNECTED, 20_000, "a new session");
+      await progress(300);
+    });
   },
-});
+);
+
+Deno.test(
+  "TreeCache, oneShot: the cache converges and reports only real changes through failover and expiry",
+  async () => {
+    const cluster = await fixture.cluster();
+    await converge("oneShot", 1500, async (zk, progress) => {
+      await progress(200);
+      const victim = cluster.members.find((m) => m.address === zk.connectedAddress)!;
+      await victim.kill();
+      await eventually(
+        () => zk.state === State.CONNECTED && zk.connectedAddress !== victim.address,
+        20_000,
+        "cache client moved to another member",
+      );
+      await progress(300);
+      await victim.start();
+      await expireSession(zk, { cluster });
+      await eventually(() => zk.state === State.CONNECTED, 20_000, "a new session");
+      await progress(300);
+    });
+  },
+);
