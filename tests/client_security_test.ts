@@ -15,223 +15,202 @@ import {
   Perms,
   State,
 } from "../mod.ts";
-import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import {
+  type ClusterFixture,
+  clusterFixture,
+  type ClusterTls,
+  ZooKeeperCluster,
+} from "../lib/testing/mod.ts";
 import { eventually, uniqueChroot } from "./helpers.ts";
 import { text } from "./bytes.ts";
 
-const sanitized = { sanitizeOps: true, sanitizeResources: true } as const;
+const plain = clusterFixture({ freePorts: true });
 
-Deno.test({
-  name: "digest auth and ACLs",
-  ...sanitized,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ portOffset: 23000 });
-
-    await t.step("a digest ACL node is readable with the credential and not without", async () => {
-      const path = uniqueChroot("digest");
-      await using owner = await connect(cluster.connectionString());
-      await owner.create(path, "secret", { acl: [makeDigestAcl("alice", "pw", Perms.ALL)] });
-      await using stranger = await connect(cluster.connectionString());
-      await assert.rejects(stranger.get(path), NoAuthError);
-      await using wrong = await connect(cluster.connectionString(), {
-        auth: [{ scheme: "digest", credential: "alice:wrong" }],
-      });
-      await assert.rejects(wrong.get(path), NoAuthError);
-      await using alice = await connect(cluster.connectionString(), {
-        auth: [{ scheme: "digest", credential: "alice:pw" }],
-      });
-      assert.equal(text((await alice.get(path)).data), "secret");
-      assert.deepEqual(
-        (await alice.whoAmI()).filter((i) => i.authScheme === "digest"),
-        [{ authScheme: "digest", user: "alice" }],
-      );
-    });
-
-    await t.step("credentials are replayed after the server restarts", async () => {
-      const path = uniqueChroot("replay");
-      await using zk = await connect(cluster.connectionString(), { sessionTimeout: 20_000 });
-      await zk.addAuth("digest", "bob:pw");
-      await zk.create(path, "mine", { acl: CREATOR_ALL_ACL });
-      const session = zk.sessionId;
-      const states: string[] = [];
-      zk.addListener((s) => states.push(s));
-      await cluster.members[0].restart();
-      await eventually(
-        () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
-        30_000,
-        "reconnect after the restart",
-      );
-      assert.equal(zk.sessionId, session, "session survives the restart");
-      assert.equal(text((await zk.get(path)).data), "mine");
-    });
-
-    await t.step("a rejected credential is final: AUTH_FAILED, no reconnect loop", async () => {
-      // The digest provider accepts any credential; a scheme without a provider fails.
-      const error = await connect(cluster.connectionString(), {
-        auth: [{ scheme: "no-such-scheme", credential: "x" }],
-        startTimeout: 5000,
-      }).catch((e) => e);
-      assert.ok(error instanceof AuthFailedError, String(error));
-
-      await using zk = await connect(cluster.connectionString());
-      await assert.rejects(zk.addAuth("no-such-scheme", "x"), AuthFailedError);
-      assert.equal(zk.keeperState, KeeperState.AUTH_FAILED);
-      assert.equal(zk.state, State.LOST);
-      await assert.rejects(zk.exists("/"), AuthFailedError);
-    });
-  },
+Deno.test("a digest ACL node is readable with the credential and not without", async () => {
+  const cluster = await plain.cluster();
+  const path = uniqueChroot("digest");
+  await using owner = await connect(cluster.connectionString());
+  await owner.create(path, "secret", { acl: [makeDigestAcl("alice", "pw", Perms.ALL)] });
+  await using stranger = await connect(cluster.connectionString());
+  await assert.rejects(stranger.get(path), NoAuthError);
+  await using wrong = await connect(cluster.connectionString(), {
+    auth: [{ scheme: "digest", credential: "alice:wrong" }],
+  });
+  await assert.rejects(wrong.get(path), NoAuthError);
+  await using alice = await connect(cluster.connectionString(), {
+    auth: [{ scheme: "digest", credential: "alice:pw" }],
+  });
+  assert.equal(text((await alice.get(path)).data), "secret");
+  assert.deepEqual(
+    (await alice.whoAmI()).filter((i) => i.authScheme === "digest"),
+    [{ authScheme: "digest", user: "alice" }],
+  );
 });
 
-Deno.test({
-  name: "SASL DIGEST-MD5",
-  ...sanitized,
-  async fn(t) {
+Deno.test("credentials are replayed after the server restarts", async () => {
+  const cluster = await plain.cluster();
+  const path = uniqueChroot("replay");
+  await using zk = await connect(cluster.connectionString(), { sessionTimeout: 20_000 });
+  await zk.addAuth("digest", "bob:pw");
+  await zk.create(path, "mine", { acl: CREATOR_ALL_ACL });
+  const session = zk.sessionId;
+  const states: string[] = [];
+  zk.addListener((s) => states.push(s));
+  await cluster.members[0].restart();
+  await eventually(
+    () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
+    30_000,
+    "reconnect after the restart",
+  );
+  assert.equal(zk.sessionId, session, "session survives the restart");
+  assert.equal(text((await zk.get(path)).data), "mine");
+  await cluster.waitUntilServing();
+});
+
+Deno.test("a rejected credential is final: AUTH_FAILED, no reconnect loop", async () => {
+  const cluster = await plain.cluster();
+  // The digest provider accepts any credential; a scheme without a provider fails.
+  const error = await connect(cluster.connectionString(), {
+    auth: [{ scheme: "no-such-scheme", credential: "x" }],
+    startTimeout: 5000,
+  }).catch((e) => e);
+  assert.ok(error instanceof AuthFailedError, String(error));
+
+  await using zk = await connect(cluster.connectionString());
+  await assert.rejects(zk.addAuth("no-such-scheme", "x"), AuthFailedError);
+  assert.equal(zk.keeperState, KeeperState.AUTH_FAILED);
+  assert.equal(zk.state, State.LOST);
+  await assert.rejects(zk.exists("/"), AuthFailedError);
+});
+
+const sasl = clusterFixture({ freePorts: true, sasl: { users: { carol: "s3cret" } } });
+
+Deno.test("the right password authenticates and shows in whoAmI", async () => {
+  const cluster = await sasl.cluster();
+  await using zk = await connect(cluster.connectionString(), {
+    sasl: { mechanism: "DIGEST-MD5", username: "carol", password: "s3cret" },
+  });
+  const ids = await zk.whoAmI();
+  assert.ok(
+    ids.some((i) => i.authScheme === "sasl" && i.user === "carol"),
+    JSON.stringify(ids),
+  );
+  const path = uniqueChroot("sasl");
+  await zk.create(path, "x", {
+    acl: [{ perms: Perms.ALL, id: { scheme: "sasl", id: "carol" } }],
+  });
+  assert.equal(text((await zk.get(path)).data), "x");
+});
+
+Deno.test("a wrong password fails with AuthFailedError and does not retry", async () => {
+  const cluster = await sasl.cluster();
+  let attempts = 0;
+  const error = await connect(cluster.connectionString(), {
+    sasl: { mechanism: "DIGEST-MD5", username: "carol", password: "nope" },
+    startTimeout: 5000,
+    logger: { debug: () => void attempts++ },
+  }).catch((e) => e);
+  assert.ok(error instanceof AuthFailedError, String(error));
+  assert.ok(attempts <= 1, `${attempts} failed attempts logged`);
+});
+
+const tlsServer = clusterFixture({ freePorts: true, tls: true });
+
+/** The TLS material and the TLS connection string of `fixture`'s cluster. */
+async function tlsCluster(fixture: ClusterFixture): Promise<{ tls: ClusterTls; hosts: string }> {
+  const cluster = await fixture.cluster();
+  return { tls: cluster.tls!, hosts: cluster.connectionString({ tls: true }) };
+}
+
+Deno.test("a server signed by a trusted CA is accepted", async () => {
+  const { tls, hosts } = await tlsCluster(tlsServer);
+  await using zk = await connect(hosts, { tls: { caCerts: [tls.caCert] } });
+  await zk.create(uniqueChroot("tls"), "over tls");
+  assert.match(await zk.command("ruok"), /imok/, "four-letter words go over TLS too");
+});
+
+Deno.test("a server signed by an unknown CA is refused with a clear error", async () => {
+  const { tls, hosts } = await tlsCluster(tlsServer);
+  const error = await connect(hosts, {
+    tls: { caCerts: [tls.untrustedCaCert] },
+    startTimeout: 3000,
+  }).catch((e) => e);
+  assert.ok(error instanceof Error);
+  assert.match(String(error.message), /TLS|certificate|issuer/i);
+});
+
+Deno.test("a certificate for another host name is refused", async () => {
+  const { tls, hosts } = await tlsCluster(tlsServer);
+  const error = await connect(hosts, {
+    tls: { caCerts: [tls.caCert], hostname: "not-this-server.example" },
+    startTimeout: 3000,
+  }).catch((e) => e);
+  assert.ok(error instanceof Error);
+  assert.match(String(error.message), /TLS|certificate|name/i);
+});
+
+const tlsClientAuth = clusterFixture({ freePorts: true, tls: { clientAuth: "need" } });
+
+Deno.test("a client certificate signed by the CA gets in, as an x509 identity", async () => {
+  const { tls, hosts } = await tlsCluster(tlsClientAuth);
+  await using zk = await connect(hosts, {
+    tls: { caCerts: [tls.caCert], cert: tls.clientCert, key: tls.clientKey },
+  });
+  const ids = await zk.whoAmI();
+  assert.ok(ids.some((i) => i.authScheme === "x509"), JSON.stringify(ids));
+});
+
+Deno.test("without a client certificate the server refuses", async () => {
+  const { tls, hosts } = await tlsCluster(tlsClientAuth);
+  const error = await connect(hosts, {
+    tls: { caCerts: [tls.caCert] },
+    startTimeout: 3000,
+  }).catch((e) => e);
+  assert.ok(error instanceof Error);
+});
+
+Deno.test(
+  "without quorum: CONNECTED_RO, reads work, writes refused; then back to read-write",
+  async () => {
     await using cluster = await ZooKeeperCluster.start({
-      portOffset: 23100,
-      sasl: { users: { carol: "s3cret" } },
-    });
-
-    await t.step("the right password authenticates and shows in whoAmI", async () => {
-      await using zk = await connect(cluster.connectionString(), {
-        sasl: { mechanism: "DIGEST-MD5", username: "carol", password: "s3cret" },
-      });
-      const ids = await zk.whoAmI();
-      assert.ok(
-        ids.some((i) => i.authScheme === "sasl" && i.user === "carol"),
-        JSON.stringify(ids),
-      );
-      const path = uniqueChroot("sasl");
-      await zk.create(path, "x", {
-        acl: [{ perms: Perms.ALL, id: { scheme: "sasl", id: "carol" } }],
-      });
-      assert.equal(text((await zk.get(path)).data), "x");
-    });
-
-    await t.step("a wrong password fails with AuthFailedError and does not retry", async () => {
-      let attempts = 0;
-      const error = await connect(cluster.connectionString(), {
-        sasl: { mechanism: "DIGEST-MD5", username: "carol", password: "nope" },
-        startTimeout: 5000,
-        logger: { debug: () => void attempts++ },
-      }).catch((e) => e);
-      assert.ok(error instanceof AuthFailedError, String(error));
-      assert.ok(attempts <= 1, `${attempts} failed attempts logged`);
-    });
-  },
-});
-
-Deno.test({
-  name: "TLS",
-  ...sanitized,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({ portOffset: 23200, tls: true });
-    const tls = cluster.tls!;
-    const hosts = cluster.connectionString({ tls: true });
-
-    await t.step("a server signed by a trusted CA is accepted", async () => {
-      await using zk = await connect(hosts, { tls: { caCerts: [tls.caCert] } });
-      await zk.create(uniqueChroot("tls"), "over tls");
-      assert.match(await zk.command("ruok"), /imok/, "four-letter words go over TLS too");
-    });
-
-    await t.step("a server signed by an unknown CA is refused with a clear error", async () => {
-      const error = await connect(hosts, {
-        tls: { caCerts: [tls.untrustedCaCert] },
-        startTimeout: 3000,
-      }).catch((e) => e);
-      assert.ok(error instanceof Error);
-      assert.match(String(error.message), /TLS|certificate|issuer/i);
-    });
-
-    await t.step("a certificate for another host name is refused", async () => {
-      const error = await connect(hosts, {
-        tls: { caCerts: [tls.caCert], hostname: "not-this-server.example" },
-        startTimeout: 3000,
-      }).catch((e) => e);
-      assert.ok(error instanceof Error);
-      assert.match(String(error.message), /TLS|certificate|name/i);
-    });
-  },
-});
-
-Deno.test({
-  name: "TLS with client certificates required",
-  ...sanitized,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({
-      portOffset: 23300,
-      tls: { clientAuth: "need" },
-    });
-    const tls = cluster.tls!;
-    const hosts = cluster.connectionString({ tls: true });
-
-    await t.step("a client certificate signed by the CA gets in, as an x509 identity", async () => {
-      await using zk = await connect(hosts, {
-        tls: { caCerts: [tls.caCert], cert: tls.clientCert, key: tls.clientKey },
-      });
-      const ids = await zk.whoAmI();
-      assert.ok(ids.some((i) => i.authScheme === "x509"), JSON.stringify(ids));
-    });
-
-    await t.step("without a client certificate the server refuses", async () => {
-      const error = await connect(hosts, {
-        tls: { caCerts: [tls.caCert] },
-        startTimeout: 3000,
-      }).catch((e) => e);
-      assert.ok(error instanceof Error);
-    });
-  },
-});
-
-Deno.test({
-  name: "read-only mode",
-  ...sanitized,
-  async fn(t) {
-    await using cluster = await ZooKeeperCluster.start({
-      portOffset: 23400,
+      freePorts: true,
       size: 3,
       readOnly: true,
       // A read-only server can only open local sessions.
       properties: { localSessionsEnabled: true, localSessionsUpgradingEnabled: true },
     });
-
-    await t.step(
-      "without quorum: CONNECTED_RO, reads work, writes refused; then back to read-write",
-      async () => {
-        const path = uniqueChroot("ro");
-        {
-          await using setup = await connect(cluster.connectionString());
-          await setup.create(path, "before");
-        }
-        const [survivor, ...others] = cluster.members;
-        await Promise.all(others.map((m) => m.stop()));
-        await eventually(
-          async () => (await survivor.mode()) === "read-only",
-          30_000,
-          "read-only mode",
-        );
-
-        await using zk = await connect(cluster.connectionString(), {
-          readOnly: true,
-          sessionTimeout: 6000,
-        });
-        assert.equal(zk.keeperState, KeeperState.CONNECTED_RO);
-        assert.equal(zk.readOnly, true);
-        assert.equal(zk.state, State.CONNECTED);
-        assert.equal(text((await zk.get(path)).data), "before");
-        await assert.rejects(zk.set(path, "during"), NotReadOnlyError);
-
-        await Promise.all(others.map((m) => m.start({ waitUntilServing: false })));
-        await cluster.waitUntilServing({ timeout: 60_000 });
-        await eventually(
-          () => zk.keeperState === KeeperState.CONNECTED,
-          60_000,
-          "read-write again",
-        );
-        assert.equal(zk.readOnly, false);
-        await zk.set(path, "after");
-        assert.equal(text((await zk.get(path)).data), "after");
-      },
+    const path = uniqueChroot("ro");
+    {
+      await using setup = await connect(cluster.connectionString());
+      await setup.create(path, "before");
+    }
+    const [survivor, ...others] = cluster.members;
+    await Promise.all(others.map((m) => m.stop()));
+    await eventually(
+      async () => (await survivor.mode()) === "read-only",
+      30_000,
+      "read-only mode",
     );
+
+    await using zk = await connect(cluster.connectionString(), {
+      readOnly: true,
+      sessionTimeout: 6000,
+    });
+    assert.equal(zk.keeperState, KeeperState.CONNECTED_RO);
+    assert.equal(zk.readOnly, true);
+    assert.equal(zk.state, State.CONNECTED);
+    assert.equal(text((await zk.get(path)).data), "before");
+    await assert.rejects(zk.set(path, "during"), NotReadOnlyError);
+
+    await Promise.all(others.map((m) => m.start({ waitUntilServing: false })));
+    await cluster.waitUntilServing({ timeout: 60_000 });
+    await eventually(
+      () => zk.keeperState === KeeperState.CONNECTED,
+      60_000,
+      "read-write again",
+    );
+    assert.equal(zk.readOnly, false);
+    await zk.set(path, "after");
+    assert.equal(text((await zk.get(path)).data), "after");
   },
-});
+);

@@ -76,71 +76,70 @@ Deno.test("host list: every resolved address is tried once per pass, then it wra
   assert.equal((await list.next()).address.name, "multi");
 });
 
-Deno.test("host list update: clients spread over a changed ensemble (ZOOKEEPER-1355)", async (t) => {
-  const hosts = (...names: string[]) => names.map((host) => ({ host, port: 2181 }));
-  const connectedTo = (host: string) => ({
-    host: `10.0.0.${host.slice(1)}`,
-    port: 2181,
-    name: host,
-  });
-  const fixed = (...values: number[]) => () => values.shift() ?? 0;
+// Host list update: clients spread over a changed ensemble (ZOOKEEPER-1355).
+const hosts = (...names: string[]) => names.map((host) => ({ host, port: 2181 }));
+const connectedTo = (host: string) => ({
+  host: `10.0.0.${host.slice(1)}`,
+  port: 2181,
+  name: host,
+});
+const fixed = (...values: number[]) => () => values.shift() ?? 0;
 
-  await t.step("a grown list: move to an added server with probability 1 - old/new", () => {
-    // 2 -> 4 servers: move when the draw is below 0.5.
-    const move = new HostList(hosts("s1", "s2")).update(
-      hosts("s1", "s2", "s3", "s4"),
-      connectedTo("s1"),
-      fixed(0.49, 0.99),
-    );
-    assert.deepEqual(move, { host: "s4", port: 2181, name: "s4" });
-    const stay = new HostList(hosts("s1", "s2")).update(
-      hosts("s1", "s2", "s3", "s4"),
-      connectedTo("s1"),
-      fixed(0.5),
-    );
-    assert.equal(stay, undefined);
-  });
+Deno.test("host list update: a grown list: move to an added server with probability 1 - old/new", () => {
+  // 2 -> 4 servers: move when the draw is below 0.5.
+  const move = new HostList(hosts("s1", "s2")).update(
+    hosts("s1", "s2", "s3", "s4"),
+    connectedTo("s1"),
+    fixed(0.49, 0.99),
+  );
+  assert.deepEqual(move, { host: "s4", port: 2181, name: "s4" });
+  const stay = new HostList(hosts("s1", "s2")).update(
+    hosts("s1", "s2", "s3", "s4"),
+    connectedTo("s1"),
+    fixed(0.5),
+  );
+  assert.equal(stay, undefined);
+});
 
-  await t.step("a shrunk or same-size list that keeps our server: stay", () => {
-    const list = new HostList(hosts("s1", "s2", "s3"));
-    assert.equal(list.update(hosts("s1", "s2"), connectedTo("s1"), fixed(0)), undefined);
-    assert.equal(list.update(hosts("s2", "s1"), connectedTo("s1"), fixed(0)), undefined);
-  });
+Deno.test("host list update: a shrunk or same-size list that keeps our server: stay", () => {
+  const list = new HostList(hosts("s1", "s2", "s3"));
+  assert.equal(list.update(hosts("s1", "s2"), connectedTo("s1"), fixed(0)), undefined);
+  assert.equal(list.update(hosts("s2", "s1"), connectedTo("s1"), fixed(0)), undefined);
+});
 
-  await t.step("our server is gone: always move, to a kept or an added one by the formula", () => {
-    // 3 -> 2 servers, both kept: p(kept) = 2·(3-2) / (2·(3-2)) = 1.
-    const toKept = new HostList(hosts("s1", "s2", "s3")).update(
-      hosts("s2", "s3"),
-      connectedTo("s1"),
-      fixed(0.99, 0),
-    );
-    assert.deepEqual(toKept, { host: "s2", port: 2181, name: "s2" });
-    // 3 -> 3 servers, s1 replaced by s9: p(kept) = 0, so the added one.
-    const toAdded = new HostList(hosts("s1", "s2", "s3")).update(
-      hosts("s2", "s3", "s9"),
-      connectedTo("s1"),
-      fixed(0, 0),
-    );
-    assert.deepEqual(toAdded, { host: "s9", port: 2181, name: "s9" });
-    // A grown list without our server: an added server.
-    const grown = new HostList(hosts("s1")).update(
-      hosts("s2", "s3"),
-      connectedTo("s1"),
-      fixed(0.7),
-    );
-    assert.deepEqual(grown, { host: "s3", port: 2181, name: "s3" });
-  });
+Deno.test("host list update: our server is gone: always move, to a kept or an added one by the formula", () => {
+  // 3 -> 2 servers, both kept: p(kept) = 2·(3-2) / (2·(3-2)) = 1.
+  const toKept = new HostList(hosts("s1", "s2", "s3")).update(
+    hosts("s2", "s3"),
+    connectedTo("s1"),
+    fixed(0.99, 0),
+  );
+  assert.deepEqual(toKept, { host: "s2", port: 2181, name: "s2" });
+  // 3 -> 3 servers, s1 replaced by s9: p(kept) = 0, so the added one.
+  const toAdded = new HostList(hosts("s1", "s2", "s3")).update(
+    hosts("s2", "s3", "s9"),
+    connectedTo("s1"),
+    fixed(0, 0),
+  );
+  assert.deepEqual(toAdded, { host: "s9", port: 2181, name: "s9" });
+  // A grown list without our server: an added server.
+  const grown = new HostList(hosts("s1")).update(
+    hosts("s2", "s3"),
+    connectedTo("s1"),
+    fixed(0.7),
+  );
+  assert.deepEqual(grown, { host: "s3", port: 2181, name: "s3" });
+});
 
-  await t.step("matched by address too, and the next pass walks the new list", async () => {
-    const list = new HostList(hosts("10.0.0.1", "s2"), { randomize: false });
-    await list.next();
-    assert.equal(list.update(hosts("10.0.0.1"), { host: "10.0.0.1", port: 2181 }), undefined);
-    assert.equal(list.update(hosts("s5", "s6"), undefined), undefined, "not connected: no move");
-    assert.deepEqual(list.configured, hosts("s5", "s6"));
-    const seen = [(await list.next()).address.host, (await list.next()).address.host];
-    assert.deepEqual(seen, ["s5", "s6"]);
-    assert.throws(() => list.update([], undefined), ConfigurationError);
-  });
+Deno.test("host list update: matched by address too, and the next pass walks the new list", async () => {
+  const list = new HostList(hosts("10.0.0.1", "s2"), { randomize: false });
+  await list.next();
+  assert.equal(list.update(hosts("10.0.0.1"), { host: "10.0.0.1", port: 2181 }), undefined);
+  assert.equal(list.update(hosts("s5", "s6"), undefined), undefined, "not connected: no move");
+  assert.deepEqual(list.configured, hosts("s5", "s6"));
+  const seen = [(await list.next()).address.host, (await list.next()).address.host];
+  assert.deepEqual(seen, ["s5", "s6"]);
+  assert.throws(() => list.update([], undefined), ConfigurationError);
 });
 
 Deno.test("watch table: events fire and consume the watches Java's materialize table says", () => {

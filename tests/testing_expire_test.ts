@@ -12,7 +12,7 @@ import {
   RawSession,
 } from "../lib/testing/mod.ts";
 
-const fixture = clusterFixture({ size: 3, portOffset: 26000 });
+const fixture = clusterFixture({ freePorts: true, size: 3 });
 
 /**
  * A raw session standing in for a client: when its connection drops it

@@ -4,13 +4,13 @@
 import assert from "node:assert/strict";
 import { clusterFixture, type ZooKeeperCluster } from "../lib/testing/mod.ts";
 
-const fixture = clusterFixture({ portOffset: 27000 });
+const fixture = clusterFixture({ freePorts: true });
 const seen: { cluster?: ZooKeeperCluster; chroots: string[] } = { chroots: [] };
 
 Deno.test("the first test starts the module's cluster", async () => {
   const cluster = await fixture.cluster();
   assert.equal(await fixture.cluster(), cluster, "the same cluster on every call");
-  assert.equal(cluster.members[0].clientPort, 27000);
+  assert.equal(cluster.connectionString(), cluster.members[0].address);
   seen.cluster = cluster;
 });
 

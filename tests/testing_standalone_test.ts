@@ -8,16 +8,33 @@ import { createServer } from "node:net";
 import process from "node:process";
 import { ConfigurationError } from "../lib/errors.ts";
 import {
+  assertPortsFree,
   digest,
   findZooKeeper,
   fourLetterWord,
+  freePorts,
   PortInUseError,
   RawSession,
   ZooKeeperCluster,
 } from "../lib/testing/mod.ts";
 import { ownHarnessDirs, portOpen, processesMentioning } from "./testing_helpers.ts";
 
-const OFFSET = 21000;
+/**
+ * A port offset picked at run time: a port the OS found free, with the three
+ * after it (a member's quorum, election and TLS ports) free too.
+ */
+async function freeOffset(): Promise<number> {
+  for (;;) {
+    const [port] = await freePorts(1);
+    if (port + 3 > 65535) continue;
+    try {
+      await assertPortsFree([0, 1, 2, 3].map((i) => ({ port: port + i, what: "offset port" })));
+      return port;
+    } catch (error) {
+      if (!(error instanceof PortInUseError)) throw error;
+    }
+  }
+}
 
 Deno.test("findZooKeeper returns a classpath with the server jar and a java", () => {
   const found = findZooKeeper();
@@ -48,16 +65,17 @@ Deno.test("digest computes ZooKeeper's user:base64(sha1) form", () => {
 });
 
 Deno.test("a standalone server serves four-letter words and sessions, then stops without leftovers", async () => {
-  const cluster = await ZooKeeperCluster.start({ portOffset: OFFSET });
+  const offset = await freeOffset();
+  const cluster = await ZooKeeperCluster.start({ portOffset: offset });
   let stopped = false;
   try {
     const [member] = cluster.members;
     assert.equal(cluster.members.length, 1);
-    assert.equal(member.clientPort, OFFSET);
-    assert.equal(member.address, `127.0.0.1:${OFFSET}`);
-    assert.equal(cluster.connectionString({ chroot: "/app" }), `127.0.0.1:${OFFSET}/app`);
+    assert.equal(member.clientPort, offset);
+    assert.equal(member.address, `127.0.0.1:${offset}`);
+    assert.equal(cluster.connectionString({ chroot: "/app" }), `127.0.0.1:${offset}/app`);
     assert.equal(await member.fourLetterWord("ruok"), "imok");
-    assert.equal(await fourLetterWord("127.0.0.1", OFFSET, "ruok"), "imok");
+    assert.equal(await fourLetterWord("127.0.0.1", offset, "ruok"), "imok");
     assert.equal(await member.mode(), "standalone");
     assert.equal(await cluster.leader(), member);
     assert.match(await member.fourLetterWord("conf"), /maxSessionTimeout=60000/);
@@ -72,7 +90,7 @@ Deno.test("a standalone server serves four-letter words and sessions, then stops
     await cluster.stop();
     stopped = true;
     assert.equal(member.running, false);
-    assert.equal(await portOpen(OFFSET), false, "the client port is closed");
+    assert.equal(await portOpen(offset), false, "the client port is closed");
     assert.deepEqual(processesMentioning(cluster.dir), []);
     assert.equal(existsSync(cluster.dir), false, "the temp folder is gone");
   } finally {
@@ -81,7 +99,8 @@ Deno.test("a standalone server serves four-letter words and sessions, then stops
 });
 
 Deno.test("a member restarted after a crash keeps its data and logs what it did", async () => {
-  await using cluster = await ZooKeeperCluster.start({ portOffset: OFFSET });
+  const offset = await freeOffset();
+  await using cluster = await ZooKeeperCluster.start({ portOffset: offset });
   const [member] = cluster.members;
   {
     await using session = await RawSession.connect(member.address);
@@ -95,19 +114,23 @@ Deno.test("a member restarted after a crash keeps its data and logs what it did"
   await using session = await RawSession.connect(member.address);
   assert.equal(new TextDecoder().decode(await session.getData("/kept")), "data");
   await member.restart();
-  assert.match(await member.logs(), /binding to port .*:21000/);
+  assert.match(await member.logs(), new RegExp(`binding to port .*:${offset}\\b`));
 });
 
 Deno.test("a taken port is reported by its number", async () => {
+  const taken = await freeOffset();
   const blocker = createServer();
-  await new Promise<void>((resolve) => blocker.listen(OFFSET + 100, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => blocker.listen(taken, "127.0.0.1", resolve));
   try {
     await assert.rejects(
-      ZooKeeperCluster.start({ portOffset: OFFSET + 100 }),
+      ZooKeeperCluster.start({ portOffset: taken }),
       (error: Error) => {
         assert.ok(error instanceof PortInUseError);
-        assert.equal(error.port, OFFSET + 100);
-        assert.match(error.message, /port 21100 \(member 1 client port\) is already in use/);
+        assert.equal(error.port, taken);
+        assert.match(
+          error.message,
+          new RegExp(`port ${taken} \\(member 1 client port\\) is already in use`),
+        );
         return true;
       },
     );
@@ -126,7 +149,10 @@ Deno.test("freePorts starts on ports the OS picked, away from the offset", async
 Deno.test("a member that cannot start fails with its log instead of hanging", async () => {
   const before = ownHarnessDirs();
   await assert.rejects(
-    ZooKeeperCluster.start({ portOffset: OFFSET + 200, properties: { tickTime: "not-a-number" } }),
+    ZooKeeperCluster.start({
+      portOffset: await freeOffset(),
+      properties: { tickTime: "not-a-number" },
+    }),
     /exited .* while starting; its log:[^]*NumberFormatException|not-a-number/,
   );
   assert.deepEqual(ownHarnessDirs(), before, "its folder is removed");

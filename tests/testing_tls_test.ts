@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { clusterFixture, fourLetterWord, ZooKeeperCluster } from "../lib/testing/mod.ts";
 
-const fixture = clusterFixture({ portOffset: 23000, tls: { clientAuth: "need" } });
+const fixture = clusterFixture({ freePorts: true, tls: { clientAuth: "need" } });
 
 /** Completes a TLS handshake with the member's secure port and sends `ruok`. */
 async function ruokOverTls(
@@ -28,8 +28,8 @@ Deno.test("the TLS port serves a client that trusts the CA and shows the client 
   const cluster = await fixture.cluster();
   const [member] = cluster.members;
   const tls = cluster.tls!;
-  assert.equal(member.securePort, 23003);
-  assert.equal(cluster.connectionString({ tls: true }), "127.0.0.1:23003");
+  assert.ok(member.securePort && member.securePort !== member.clientPort);
+  assert.equal(cluster.connectionString({ tls: true }), `127.0.0.1:${member.securePort}`);
   assert.match(tls.caCert, /^-----BEGIN CERTIFICATE-----/);
   assert.match(tls.clientKey, /^-----BEGIN PRIVATE KEY-----/);
   assert.equal(
@@ -78,7 +78,7 @@ Deno.test("with clientAuth need, the server refuses clients without a certificat
 
 Deno.test("a server certificate made for other host names fails host name checks", async () => {
   await using cluster = await ZooKeeperCluster.start({
-    portOffset: 23100,
+    freePorts: true,
     tls: { hostnames: ["zk.invalid"] },
   });
   const tls = cluster.tls!;

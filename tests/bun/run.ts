@@ -25,7 +25,7 @@ async function step(name: string, fn: () => Promise<void>): Promise<void> {
 }
 
 assert.ok((globalThis as { Bun?: unknown }).Bun, "run this with bun");
-const cluster = await ZooKeeperCluster.start({ size: 3, tls: true, portOffset: 27000 });
+const cluster = await ZooKeeperCluster.start({ size: 3, tls: true, freePorts: true });
 try {
   const chroot = `/bun-${Date.now()}`;
   await step("connect and CRUD", async () => {
