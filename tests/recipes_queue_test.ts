@@ -207,11 +207,15 @@ Deno.test("LockingQueue: five consumers with locks process 50 entries exactly on
   await producer.putAll(Array.from({ length: 50 }, (_, i) => `job-${i}`));
   const consumed: string[] = [];
   const handedBack = new Set<string>();
+  // Consumers stop once all 50 are consumed (not on an empty get: on a loaded machine a short
+  // get can time out while entries are still there); the deadline keeps a bug from hanging.
+  const deadline = Date.now() + 60_000;
   await Promise.all(clients.map(async (zk, i) => {
     const queue = new LockingQueue(zk, "/lq");
-    while (true) {
+    while (consumed.length < 50) {
+      assert.ok(Date.now() < deadline, `only ${consumed.length} of 50 consumed in 60 s`);
       const data = await queue.get({ timeout: 300 });
-      if (data === null) return;
+      if (data === null) continue;
       // The first consumer hands every entry back once before it is consumed.
       if (i === 0 && !handedBack.has(text(data)!)) {
         handedBack.add(text(data)!);
