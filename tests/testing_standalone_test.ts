@@ -147,13 +147,33 @@ Deno.test("freePorts starts on ports the OS picked, away from the offset", async
 });
 
 Deno.test("a member that cannot start fails with its log instead of hanging", async () => {
-  const before = ownHarnessDirs();
-  await assert.rejects(
-    ZooKeeperCluster.start({
-      portOffset: await freeOffset(),
-      properties: { tickTime: "not-a-number" },
-    }),
-    /exited .* while starting; its log:[^]*NumberFormatException|not-a-number/,
-  );
-  assert.deepEqual(ownHarnessDirs(), before, "its folder is removed");
+  // Other test files may start and stop clusters in this process meanwhile (--parallel), so the
+  // folder to watch is the one whose zoo.cfg holds this test's bad setting.
+  const mine = new Set<string>();
+  const spot = () => {
+    for (const dir of ownHarnessDirs()) {
+      try {
+        const cfg = Deno.readTextFileSync(`${dir}/member-1/zoo.cfg`);
+        if (cfg.includes("tickTime=not-a-number")) mine.add(dir);
+      } catch {
+        // not written yet, or being removed
+      }
+    }
+  };
+  const watcher = setInterval(spot, 5);
+  try {
+    await assert.rejects(
+      ZooKeeperCluster.start({
+        portOffset: await freeOffset(),
+        properties: { tickTime: "not-a-number" },
+      }),
+      /exited .* while starting; its log:[^]*NumberFormatException|not-a-number/,
+    );
+  } finally {
+    clearInterval(watcher);
+  }
+  assert.ok(mine.size > 0, "its folder was seen while it started");
+  for (const dir of mine) {
+    assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound, `${dir} is removed`);
+  }
 });
