@@ -1140,8 +1140,10 @@ export class Session {
     if (now - conn.tickDue > LATE_TICK_MS && conn.judgeFrom <= conn.lastRecv) {
       // The event loop was blocked (a slow callback): the server's bytes may
       // be waiting unread in the socket, and timers run before they are
-      // read. Ping, and judge the link only after one more ping interval.
-      conn.judgeFrom = now + conn.pingInterval;
+      // read. Ping, and judge the link no sooner than a whole read timeout
+      // from now, as if the link had just spoken (a loaded machine may take
+      // a while to answer the ping too).
+      conn.judgeFrom = now + conn.readTimeout;
       this.#sendPing(conn);
       this.#scheduleTick(conn);
       return;
