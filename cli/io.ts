@@ -10,6 +10,7 @@
  * @module
  */
 
+import { concat } from "../lib/bytes.ts";
 import type NodeProcess from "node:process";
 import type * as NodeFs from "node:fs";
 import type * as NodeOs from "node:os";
@@ -177,13 +178,7 @@ export async function readStdin(): Promise<Uint8Array> {
   if (!node) return await new Response(Deno.stdin.readable).bytes();
   const chunks: Uint8Array[] = [];
   for await (const chunk of node.process.stdin) chunks.push(chunk as Uint8Array);
-  const total = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    total.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return total;
+  return concat(chunks);
 }
 
 /**

@@ -3,20 +3,12 @@
  * construction (every op gets a linearization point inside its interval).
  */
 import type { HistoryEvent, JsonValue } from "../chaos/history.ts";
+import { seededRandom } from "../chaos/random.ts";
 
 type Outcome = "ok" | "fail" | "info";
 
-/** A small PRNG so generated histories are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small PRNG so generated histories are reproducible (the chaos runner's own). */
+export const mulberry32: (seed: number) => () => number = seededRandom;
 
 export interface Generated {
   events: HistoryEvent[];

@@ -3,9 +3,9 @@
  * `await using`, and the watch's server side goes with them.
  */
 import assert from "node:assert/strict";
-import { NoWatcherError, type State } from "../mod.ts";
+import type { State } from "../mod.ts";
 import { clusterFixture } from "../lib/testing/mod.ts";
-import { eventually } from "./helpers.ts";
+import { eventually, serverHoldsNoWatch } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
 
@@ -17,19 +17,7 @@ Deno.test("a watch() iterator disposed with await using removes its server watch
     await zk.checkWatches("/w"); // registered
     void events;
   }
-  await eventually(
-    async () => {
-      try {
-        await zk.checkWatches("/w");
-        return false;
-      } catch (error) {
-        if (error instanceof NoWatcherError) return true;
-        throw error;
-      }
-    },
-    5000,
-    "the server watch removed",
-  );
+  await eventually(() => serverHoldsNoWatch(zk, "/w"), 5000, "the server watch removed");
 });
 
 Deno.test("a states() iterator disposed with await using ends", async (t) => {

@@ -3,7 +3,14 @@
  * test, so tests never see each other's znodes, and small waiting helpers
  * (no sleeps as synchronisation).
  */
-import { connect, State, type ZooKeeperClient, type ZooKeeperClientOptions } from "../mod.ts";
+import {
+  connect,
+  NoWatcherError,
+  State,
+  type WatchType,
+  type ZooKeeperClient,
+  type ZooKeeperClientOptions,
+} from "../mod.ts";
 import { FaultProxy, type ZooKeeperCluster, type ZooKeeperMember } from "../lib/testing/mod.ts";
 
 let counter = 0;
@@ -209,4 +216,19 @@ export function watchedPaths(wchc: string, session: bigint): string[] {
     else if (mine && line.trim() !== "") paths.push(line.trim());
   }
   return paths;
+}
+
+/** Whether the server holds no watch (of `type`, default any) on `path` for `zk`'s session. */
+export async function serverHoldsNoWatch(
+  zk: ZooKeeperClient,
+  path: string,
+  type: WatchType = "any",
+): Promise<boolean> {
+  try {
+    await zk.checkWatches(path, { type });
+    return false;
+  } catch (error) {
+    if (error instanceof NoWatcherError) return true;
+    throw error;
+  }
 }

@@ -3,28 +3,18 @@
  * takes that watch off the server too, not only off the client's table.
  */
 import assert from "node:assert/strict";
-import { Barrier, NoWatcherError, type ZooKeeperClient } from "../mod.ts";
+import { Barrier } from "../mod.ts";
 import { clusterFixture } from "../lib/testing/mod.ts";
-import { eventually } from "./helpers.ts";
+import { eventually, serverHoldsNoWatch } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
-
-async function serverHasNoWatch(zk: ZooKeeperClient, path: string): Promise<boolean> {
-  try {
-    await zk.checkWatches(path);
-    return false;
-  } catch (error) {
-    if (error instanceof NoWatcherError) return true;
-    throw error;
-  }
-}
 
 Deno.test("a barrier wait that times out leaves no watch on the server", async (t) => {
   await using zk = await fixture.client(t);
   const barrier = new Barrier(zk, "/gate");
   await barrier.create();
   assert.equal(await barrier.wait({ timeout: 50 }), false);
-  await eventually(() => serverHasNoWatch(zk, "/gate"), 5000, "the exists watch removed");
+  await eventually(() => serverHoldsNoWatch(zk, "/gate"), 5000, "the exists watch removed");
 });
 
 Deno.test("an aborted barrier wait leaves no watch on the server, and another waiter keeps its own", async (t) => {
@@ -42,5 +32,5 @@ Deno.test("an aborted barrier wait leaves no watch on the server, and another wa
   await zk.exists("/");
   await new Barrier(admin, "/gate").remove();
   assert.equal(await kept, true, "the other waiter still woke up");
-  await eventually(() => serverHasNoWatch(zk, "/gate"), 5000, "no watch left");
+  await eventually(() => serverHoldsNoWatch(zk, "/gate"), 5000, "no watch left");
 });

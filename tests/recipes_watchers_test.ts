@@ -19,6 +19,7 @@ import { DataWatch } from "../recipes/data_watch.ts";
 import {
   eventually,
   proxiedClient,
+  serverHoldsNoWatch,
   uniqueChroot,
   watchedPaths,
   whileCutOff,
@@ -28,19 +29,7 @@ import { text } from "./bytes.ts";
 
 /** Resolves once the server holds no watch of `type` on `path` for `zk`'s session. */
 async function noServerWatch(zk: ZooKeeperClient, path: string, type: "data" | "children") {
-  await eventually(
-    async () => {
-      try {
-        await zk.checkWatches(path, { type });
-        return false;
-      } catch (error) {
-        if (error instanceof NoWatcherError) return true;
-        throw error;
-      }
-    },
-    5000,
-    `no ${type} watch on ${path}`,
-  );
+  await eventually(() => serverHoldsNoWatch(zk, path, type), 5000, `no ${type} watch on ${path}`);
 }
 
 /** A round trip on `zk`: any notification the server queued before it has been delivered. */

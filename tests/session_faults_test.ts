@@ -11,7 +11,6 @@ import {
   connect,
   ConnectionLossError,
   KeeperState,
-  NoWatcherError,
   RequestTimeoutError,
   SessionExpiredError,
   State,
@@ -25,20 +24,9 @@ import {
   stallEventLoop,
   ZooKeeperCluster,
 } from "../lib/testing/mod.ts";
-import { deferred, eventually, nextState, within } from "./helpers.ts";
+import { deferred, eventually, nextState, serverHoldsNoWatch, within } from "./helpers.ts";
 
 const fixture = clusterFixture({ freePorts: true });
-
-/** Whether the server holds no watch of `zk`'s session on `path`. */
-async function noWatchOn(zk: ZooKeeperClient, path: string): Promise<boolean> {
-  try {
-    await zk.checkWatches(path);
-    return false;
-  } catch (error) {
-    if (error instanceof NoWatcherError) return true;
-    throw error;
-  }
-}
 
 /** Every state `zk` reports from now on. */
 function recordStates(zk: ZooKeeperClient): State[] {
@@ -281,13 +269,13 @@ Deno.test("an aborted addWatch() or watch() whose request went out leaves no per
   const added = zk.addWatch("/p", () => {}, { signal: giveUp.signal });
   giveUp.abort(new Error("gave up"));
   await assert.rejects(added, /gave up/);
-  await eventually(() => noWatchOn(zk, "/p"), 5000, "the persistent watch removed");
+  await eventually(() => serverHoldsNoWatch(zk, "/p"), 5000, "the persistent watch removed");
 
   const stop = new AbortController();
   const iterator = zk.watch("/p", { recursive: true, signal: stop.signal });
   stop.abort();
   assert.equal((await iterator.next()).done, true);
-  await eventually(() => noWatchOn(zk, "/p"), 5000, "the recursive watch removed");
+  await eventually(() => serverHoldsNoWatch(zk, "/p"), 5000, "the recursive watch removed");
 });
 
 Deno.test("a rejected credential goes straight to LOST/AUTH_FAILED, with no SUSPENDED blip and no timer", async (t) => {

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { deleteIfPresent, deleteRetried, UNTIL_DONE } from "./tolerant.ts";
+import { childrenOrEmpty, deleteIfPresent, deleteRetried, UNTIL_DONE } from "./tolerant.ts";
 import type { OwnershipPolicy, ZooKeeperClientCore } from "../../lib/core.ts";
 import { BadArgumentsError, isRetryable, LockTimeoutError, NoNodeError } from "../../lib/errors.ts";
 import { joinPath } from "../../lib/paths.ts";
@@ -274,13 +274,7 @@ export class ProtectedCreate {
    * older session is deleted rather than adopted: it dies with that session.
    */
   async #findOwn(signal?: AbortSignal): Promise<ContenderNode | undefined> {
-    let children: string[];
-    try {
-      children = await this.#zk.getChildren(this.#dir, { signal });
-    } catch (error) {
-      if (error instanceof NoNodeError) return undefined;
-      throw error;
-    }
+    const children = await childrenOrEmpty(this.#zk, this.#dir, signal);
     const found: ContenderNode[] = [];
     for (const name of children) {
       if (!name.startsWith(this.prefix)) continue;

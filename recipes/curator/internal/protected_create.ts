@@ -20,7 +20,7 @@ import { dirname, joinPath } from "../../../lib/paths.ts";
 import type { Stat } from "../../../lib/types.ts";
 import type { ContenderNode } from "../../internal/contenders.ts";
 import { isStale } from "../../internal/contenders.ts";
-import { deleteRetried } from "../../internal/tolerant.ts";
+import { childrenOrEmpty, deleteRetried } from "../../internal/tolerant.ts";
 import { deleteIfPresent } from "../../internal/tolerant.ts";
 
 /** Curator's `ProtectedUtils.PROTECTED_PREFIX`. */
@@ -119,13 +119,7 @@ export class CuratorProtectedCreate {
   }
 
   async #findOwn(signal?: AbortSignal): Promise<ContenderNode | undefined> {
-    let children: string[];
-    try {
-      children = await this.#zk.getChildren(this.#dir, { signal });
-    } catch (error) {
-      if (error instanceof NoNodeError) return undefined;
-      throw error;
-    }
+    const children = await childrenOrEmpty(this.#zk, this.#dir, signal);
     const name = children.find((child) => child.startsWith(this.prefix));
     if (name === undefined) return undefined;
     const path = joinPath(this.#dir, name);
