@@ -1,7 +1,7 @@
 /**
  * ZooKeeper's framing: every packet is a 4-byte big-endian length and that
- * many bytes. The decoder is a stream transform that turns arbitrary chunks
- * into batches of whole frames.
+ * many bytes. `FrameState` cuts arbitrary chunks into whole frames; the
+ * session's read loop feeds it what the socket gives.
  *
  * @module
  */
@@ -9,41 +9,10 @@
 import { MarshallingError } from "../errors.ts";
 
 /**
- * Splits a byte stream into frames. Each output chunk is an array of the
- * frames completed by one input chunk; frames inside one input chunk are
- * views of it, not copies. A length below zero or above `maxFrameLength`
- * errors the stream with {@linkcode MarshallingError}.
- *
- * @example
- * ```ts
- * import { FrameDecoder } from "./framing.ts"; // internal: the session frames for you
- * import type { TransportConnection } from "@zk/client";
- * declare const conn: TransportConnection;
- * declare function handle(frame: Uint8Array): void;
- * for await (const frames of conn.readable.pipeThrough(new FrameDecoder(0xfffff))) {
- *   for (const frame of frames) handle(frame);
- * }
- * ```
+ * Splits a byte stream into frames, incrementally: each `push` of a chunk
+ * returns the frames it completed, as views of the chunk where they fit in it.
+ * A length below zero or above `maxFrameLength` throws {@linkcode MarshallingError}.
  */
-export class FrameDecoder extends TransformStream<Uint8Array, Uint8Array[]> {
-  /** `maxFrameLength` bounds the bytes of one frame, without its length prefix. */
-  constructor(maxFrameLength: number) {
-    const state = new FrameState(maxFrameLength);
-    super({
-      transform(chunk, controller) {
-        const frames = state.push(chunk);
-        if (frames.length > 0) controller.enqueue(frames);
-      },
-      flush() {
-        if (state.buffered > 0) {
-          throw new MarshallingError(`stream ended inside a frame (${state.buffered} bytes)`);
-        }
-      },
-    });
-  }
-}
-
-/** The incremental state of {@linkcode FrameDecoder}, usable without streams. */
 export class FrameState {
   readonly #max: number;
   #partial: Uint8Array | undefined;

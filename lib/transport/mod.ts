@@ -15,7 +15,7 @@ export type {
   TransportConnection,
   TransportConnectOptions,
 } from "./types.ts";
-export { FrameDecoder, FrameState } from "./framing.ts";
+export { FrameState } from "./framing.ts";
 export { bunTransport, denoTransport };
 
 /**
