@@ -12,7 +12,11 @@
  * Workloads: `get` with 1,000 in flight at 100 B and at 1 KiB, and sequential
  * `get`. Each worker reads its own process's user and system CPU around the
  * measured section only (after a warm-up) and prints JSON; this prints one
- * table of medians with the spread (min–max) and ratios to nzc.
+ * table of medians with the spread (min–max) and ratios to nzc. Workers say
+ * `begin` and `end` around that section, and the runner reads the local
+ * server's own CPU (`/proc`) at both, so the table also shows the server's
+ * CPU per op and the throughput the machine could reach: where the server
+ * costs more per op than the client, the server is what bounds throughput.
  *
  * ```sh
  * deno run -A bench/compare.ts            # ROUNDS=5 OPS=30000 CLIENTS=deno,bun,nzc
@@ -33,6 +37,8 @@ interface Sample {
   wallMs: number;
   userUs: number;
   sysUs: number;
+  /** The server's user and system CPU over the same section (a local server only). */
+  serverUs?: number;
 }
 
 interface Client {
@@ -140,22 +146,64 @@ async function clients(): Promise<Client[]> {
   return list;
 }
 
-async function runWorker(client: Client, hosts: string, workload: Workload): Promise<Sample> {
+/** A process's user plus system CPU so far, in µs, from `/proc` (Linux); undefined elsewhere. */
+function processCpuUs(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `USER_HZ`: Linux reports CPU times in these ticks (100 on every common build). */
+const CLOCK_TICKS = 100;
+
+/**
+ * Runs one worker. Its stdout says `begin` and `end` around the measured
+ * section: the server's own CPU is read at those two moments, so its figure
+ * covers the same operations as the client's.
+ */
+async function runWorker(
+  client: Client,
+  hosts: string,
+  workload: Workload,
+  serverPid: number | undefined,
+): Promise<Sample> {
   const ops = Math.max(1000, Math.round(workload.ops * client.scale));
   const [command, ...args] = client.command(hosts, workload.kind, workload.path, ops);
-  const out = await new Deno.Command(command, {
+  const child = new Deno.Command(command, {
     args,
     env: client.env,
     stdout: "piped",
     stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  if (!out.success || !text.startsWith("{")) {
-    throw new Error(
-      `${client.name} ${workload.name} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
+  }).spawn();
+  const errors = new Response(child.stderr).text();
+  let serverBegin: number | undefined;
+  let serverUs: number | undefined;
+  let last = "";
+  let buffered = "";
+  for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffered += text;
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines.map((l) => l.trim()).filter(Boolean)) {
+      if (line === "begin" && serverPid !== undefined) serverBegin = processCpuUs(serverPid);
+      else if (line === "end" && serverBegin !== undefined) {
+        const now = processCpuUs(serverPid!);
+        if (now !== undefined) serverUs = now - serverBegin;
+      } else last = line;
+    }
   }
-  return JSON.parse(text) as Sample;
+  if (buffered.trim()) last = buffered.trim();
+  const status = await child.status;
+  if (!status.success || !last.startsWith("{")) {
+    throw new Error(`${client.name} ${workload.name} failed: ${await errors}`);
+  }
+  await errors;
+  return { ...(JSON.parse(last) as Sample), serverUs };
 }
 
 function median(values: number[]): number {
@@ -174,6 +222,7 @@ if (!hosts) {
   cluster = await ZooKeeperCluster.start({ freePorts: true });
   hosts = cluster.connectionString();
 }
+const serverPid = cluster?.members[0].pid;
 try {
   const root = "/zk-client-bench-compare";
   const setup = await connect(hosts);
@@ -200,7 +249,7 @@ try {
     for (const workload of workloads) {
       for (let i = 0; i < list.length; i++) {
         const client = list[(i + round) % list.length];
-        const sample = await runWorker(client, hosts, workload);
+        const sample = await runWorker(client, hosts, workload, serverPid);
         const key = `${workload.name}|${client.name}`;
         samples.set(key, [...(samples.get(key) ?? []), sample]);
       }
@@ -213,9 +262,10 @@ try {
       `${rounds} alternating rounds; medians (min–max)\n`,
   );
   console.log(
-    "| workload | client | ops/s | CPU µs/op (user+sys) | user µs/op | CPU vs nzc | ops/s vs nzc |",
+    "| workload | client | ops/s | CPU µs/op (user+sys) | user µs/op | CPU vs nzc | ops/s vs nzc " +
+      "| server CPU µs/op | server cores busy | ops/s ceiling |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const workload of workloads) {
     const figures = (name: string) => {
       const s = samples.get(`${workload.name}|${name}`);
@@ -223,22 +273,37 @@ try {
       const rate = s.map((x) => x.ops / (x.wallMs / 1000));
       const cpu = s.map((x) => (x.userUs + x.sysUs) / x.ops);
       const user = s.map((x) => x.userUs / x.ops);
-      return { rate, cpu, user };
+      const measured = s.filter((x) => x.serverUs !== undefined);
+      const server = measured.map((x) => x.serverUs! / x.ops);
+      const busy = measured.map((x) => x.serverUs! / (x.wallMs * 1000));
+      return { rate, cpu, user, server, busy };
     };
     const base = figures("nzc (Node)");
     for (const client of list) {
       const f = figures(client.name)!;
       const cpuRatio = base ? `${fmt(median(f.cpu) / median(base.cpu), 2)}×` : "—";
       const rateRatio = base ? `${fmt(median(f.rate) / median(base.rate), 2)}×` : "—";
+      const server = f.server.length ? `${fmt(median(f.server))} (${spread(f.server)})` : "—";
+      const busy = f.busy.length ? `${fmt(median(f.busy), 2)} (${spread(f.busy, 2)})` : "—";
+      // What the machine could do if client and server had every core to themselves.
+      const ceiling = f.server.length
+        ? fmt(navigator.hardwareConcurrency * 1e6 / (median(f.cpu) + median(f.server)), 0)
+        : "—";
       console.log(
         `| ${workload.name} | ${client.name} | ${fmt(median(f.rate), 0)} (${spread(f.rate, 0)}) | ${
           fmt(median(f.cpu))
         } (${spread(f.cpu)}) | ${fmt(median(f.user))} (${
           spread(f.user)
-        }) | ${cpuRatio} | ${rateRatio} |`,
+        }) | ${cpuRatio} | ${rateRatio} | ${server} | ${busy} | ${ceiling} |`,
       );
     }
   }
+  console.log(
+    "\nserver cores busy: the server's CPU over the measured section divided by its wall time. " +
+      `ops/s ceiling: ${navigator.hardwareConcurrency} cores divided by the client's plus the ` +
+      "server's CPU per op, what this machine could serve with nothing else running; where the " +
+      "server's share is the larger, the server, not the client, bounds the throughput.",
+  );
 } finally {
   await cluster?.stop();
 }

@@ -49,11 +49,15 @@ public class Worker {
     boolean pipe = workload.equals("pipelined");
     int warm = Math.max(1000, ops / 5);
     if (pipe) pipelined(zk, path, warm); else sequential(zk, path, warm);
+    System.out.println("begin"); // the runner samples the server's CPU here and at "end"
+    System.out.flush();
     long[] before = cpuTicks();
     long started = System.nanoTime();
     if (pipe) pipelined(zk, path, ops); else sequential(zk, path, ops);
     double wallMs = (System.nanoTime() - started) / 1e6;
     long[] after = cpuTicks();
+    System.out.println("end");
+    System.out.flush();
     zk.close();
     double tickUs = 1e6 / 100; // USER_HZ
     System.out.printf("{\"ops\":%d,\"wallMs\":%.3f,\"userUs\":%.0f,\"sysUs\":%.0f}%n", ops, wallMs,

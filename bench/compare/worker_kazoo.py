@@ -40,11 +40,13 @@ def sequential(count):
 
 run = pipelined if workload == "pipelined" else sequential
 run(max(1000, ops // 5))
+print("begin", flush=True)  # the runner samples the server's CPU here and at "end"
 before = resource.getrusage(resource.RUSAGE_SELF)
 started = time.perf_counter()
 run(ops)
 wall = time.perf_counter() - started
 after = resource.getrusage(resource.RUSAGE_SELF)
+print("end", flush=True)
 zk.stop()
 zk.close()
 print(json.dumps({

@@ -42,11 +42,13 @@ async function sequential(count) {
 
 const run = workload === "pipelined" ? pipelined : sequential;
 await run(Math.max(1000, Math.floor(ops / 5)));
+console.log("begin"); // the runner samples the server's CPU here and at "end"
 const cpu = process.cpuUsage();
 const started = performance.now();
 await run(ops);
 const wall = performance.now() - started;
 const used = process.cpuUsage(cpu);
+console.log("end");
 zk.close();
 console.log(JSON.stringify({ ops, wallMs: wall, userUs: used.user, sysUs: used.system }));
 process.exit(0);

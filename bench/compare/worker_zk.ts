@@ -38,10 +38,12 @@ async function sequential(count: number): Promise<void> {
 
 const run = workload === "pipelined" ? pipelined : sequential;
 await run(Math.max(1000, Math.floor(ops / 5)));
+console.log("begin"); // the runner samples the server's CPU here and at "end"
 const cpu = process.cpuUsage();
 const started = performance.now();
 await run(ops);
 const wall = performance.now() - started;
 const used = process.cpuUsage(cpu);
+console.log("end");
 await zk.close();
 console.log(JSON.stringify({ ops, wallMs: wall, userUs: used.user, sysUs: used.system }));
