@@ -131,7 +131,7 @@ Deno.test("a huge vector count is refused before anything is allocated", () => {
   for (const name of ["GetChildrenResponse", "GetEphemeralsResponse", "WhoAmIResponse"]) {
     const started = performance.now();
     assert.throws(() => recordCodecs.get(name)!.read(new JuteReader(bytes)), MarshallingError);
-    assert.ok(performance.now() - started < 50, `${name} took too long to refuse`);
+    assert.ok(performance.now() - started < 500, `${name} took too long to refuse`);
   }
   // Each ACL takes at least 12 bytes: a count of 2 cannot fit in 20 bytes.
   const acl = new Uint8Array(4 + 20);
