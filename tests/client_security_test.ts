@@ -50,7 +50,8 @@ Deno.test("a digest ACL node is readable with the credential and not without", a
 Deno.test("credentials are replayed after the server restarts", async () => {
   const cluster = await plain.cluster();
   const path = uniqueChroot("replay");
-  await using zk = await connect(cluster.connectionString(), { sessionTimeout: 20_000 });
+  // A long session: a JVM restarting on a loaded machine can take more than 20 s.
+  await using zk = await connect(cluster.connectionString(), { sessionTimeout: 50_000 });
   await zk.addAuth("digest", "bob:pw");
   await zk.create(path, "mine", { acl: CREATOR_ALL_ACL });
   const session = zk.sessionId;
@@ -59,7 +60,7 @@ Deno.test("credentials are replayed after the server restarts", async () => {
   await cluster.members[0].restart();
   await eventually(
     () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
-    30_000,
+    50_000,
     "reconnect after the restart",
   );
   assert.equal(zk.sessionId, session, "session survives the restart");
