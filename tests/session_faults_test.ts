@@ -262,6 +262,54 @@ Deno.test("an event-loop stall does not drop a healthy connection", async (t) =>
   assert.equal(zk.state, State.CONNECTED);
 });
 
+Deno.test("two event-loop stalls in a row, the server's answer waiting unread in the socket, do not drop the connection", async (t) => {
+  await using zk = await fixture.client(t, { sessionTimeout: 6000 });
+  const member = (await fixture.cluster()).members[0];
+  const timeout = zk.negotiatedTimeout;
+  const seen = recordStates(zk);
+  // The first stall: the late tick that follows pings a server that cannot
+  // answer yet (it is frozen), so nothing is read before the second stall.
+  member.pause();
+  let resumed = false;
+  try {
+    stallEventLoop((timeout * 2) / 3);
+    const second = deferred<void>();
+    setTimeout(() => {
+      // The server answers while the loop is blocked again: its bytes are in
+      // the socket when the timer that judges the link runs, before any read.
+      member.resume();
+      resumed = true;
+      stallEventLoop((timeout * 2) / 3);
+      second.resolve();
+    }, 50);
+    await within(second.promise, 20_000, "the second stall");
+  } finally {
+    if (!resumed) member.resume();
+  }
+  await zk.exists("/");
+  assert.deepEqual(seen, []);
+  assert.equal(zk.state, State.CONNECTED);
+});
+
+Deno.test("a dead link is still dropped while the event loop keeps stalling", async (t) => {
+  await using zk = await fixture.client(t, { sessionTimeout: 6000 });
+  const member = (await fixture.cluster()).members[0];
+  const seen = recordStates(zk);
+  const started = performance.now();
+  member.pause();
+  // Every tick comes late: the grace after a stall must not renew itself.
+  const stalls = setInterval(() => stallEventLoop(300), 350);
+  try {
+    await eventually(() => seen.includes(State.SUSPENDED), 15_000, "SUSPENDED");
+  } finally {
+    clearInterval(stalls);
+    member.resume();
+  }
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 10_000, `dropped after ${Math.round(elapsed)} ms`);
+  await eventually(() => zk.state === State.CONNECTED, 15_000, "the session back");
+});
+
 Deno.test("an aborted addWatch() or watch() whose request went out leaves no persistent watch on the server", async (t) => {
   await using zk = await fixture.client(t);
   await zk.create("/p", "0");

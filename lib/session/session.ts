@@ -246,6 +246,11 @@ interface Connection {
   tickDue: number;
   /** Silence is not judged before this time (set after a stall, while unread bytes are read). */
   judgeFrom: number;
+  /**
+   * The `lastRecv` for which a late tick already gave the socket one turn to
+   * be read before judging (so a loop that keeps stalling cannot keep a dead link).
+   */
+  readTurnFor: number;
   /** A link silent for this long is dead. */
   readTimeout: number;
   /** An idle link is pinged this often. */
@@ -257,6 +262,8 @@ interface Connection {
 const EARLY_FLUSH_BYTES = 32 * 1024;
 /** A tick this much later than due means the event loop was blocked. */
 const LATE_TICK_MS = 200;
+/** After a stall, how long a tick that would drop the link waits for the socket to be read first. */
+const READ_TURN_MS = 50;
 
 /**
  * How the link to the server is watched, for a negotiated session timeout
@@ -874,6 +881,7 @@ export class Session {
       timer: undefined,
       tickDue: now,
       judgeFrom: now,
+      readTurnFor: -1,
       ...linkTimings(response.timeOut),
       ended,
       end,
@@ -1136,8 +1144,9 @@ export class Session {
     conn.timer = undefined;
     if (conn.closed) return;
     const now = performance.now();
+    const late = now - conn.tickDue > LATE_TICK_MS;
     // Once per byte received, so that a loop that keeps lagging cannot keep a dead link.
-    if (now - conn.tickDue > LATE_TICK_MS && conn.judgeFrom <= conn.lastRecv) {
+    if (late && conn.judgeFrom <= conn.lastRecv) {
       // The event loop was blocked (a slow callback): the server's bytes may
       // be waiting unread in the socket, and timers run before they are
       // read. Ping, and judge the link no sooner than a whole read timeout
@@ -1149,6 +1158,15 @@ export class Session {
       return;
     }
     if (now >= conn.judgeFrom && now - conn.lastRecv >= conn.readTimeout) {
+      if (late && conn.readTurnFor !== conn.lastRecv) {
+        // A second stall before anything was read: the answer to the ping
+        // may be in the socket, and timers run before sockets are read.
+        // Let the loop read once, then judge.
+        conn.readTurnFor = conn.lastRecv;
+        conn.tickDue = now + READ_TURN_MS;
+        conn.timer = setTimeout(() => this.#tick(conn), READ_TURN_MS);
+        return;
+      }
       this.#drop(
         conn,
         new ConnectionLossError(
