@@ -14,8 +14,9 @@ import { eventually, proxiedClient, uniqueChroot, within } from "./helpers.ts";
 import { lostWhileServerHoldsSession } from "./recipes_faults_helpers.ts";
 
 // A waiter that was retrying while no session was granted may be in a
-// back-off pause of several seconds when the new session comes.
-const REJOIN_WAIT = 30_000;
+// back-off pause of several seconds when the new session comes, longer on a
+// loaded machine.
+const REJOIN_WAIT = 60_000;
 
 /** Whether `path` is an ephemeral node of `zk`'s current session, asked through `admin`. */
 async function ownedByLiveSession(
