@@ -5,7 +5,8 @@
  * (ZOOKEEPER-4409, ZOOKEEPER-4712), so queue entries taken long ago are
  * there again on that member. The chaos suite saw this as entries taken
  * twice, once that member led. The bug is a race: the test freezes a member
- * up to 6 times and checks what happened; clients on the frozen member, as in the chaos run, make a loss likely within them.
+ * up to 6 times and checks what happened each time; clients on the frozen
+ * member, as in the chaos run, make a loss likely within the first rounds.
  */
 import assert from "node:assert/strict";
 import { connect, Queue, type ZooKeeperClient } from "../mod.ts";
