@@ -167,7 +167,9 @@ Deno.test({
         }
         // Empty the queue, then restart the thawed follower.
         const drain = new Queue(clients[1], path);
-        while (await drain.get() !== null);
+        for (let data; (data = await drain.get()) !== null;) {
+          taken.add(new TextDecoder().decode(data));
+        }
         await Promise.all(clients.map((zk) => zk.close()));
         await frozen.kill();
         await frozen.start({ timeout: 60_000 });
