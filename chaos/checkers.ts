@@ -10,6 +10,7 @@
  * @module
  */
 
+import { type IntegrityReport, mayHaveLostData } from "../lib/testing/server_integrity.ts";
 import type {
   CounterRecord,
   EphemeralRecord,
@@ -37,6 +38,8 @@ export interface WorkloadVerdict {
   anomalies: WorkloadAnomaly[];
   /** Figures for the summary table. */
   stats: Record<string, number>;
+  /** Findings that are not the client's anomalies but explain some (the server checker's). */
+  notes?: string[];
 }
 
 /** Default margin for comparing times of different processes, ms. */
@@ -386,6 +389,85 @@ export function checkTreeCache(
 function isUnderDeleted(path: string, deleted: Set<string>): boolean {
   for (const d of deleted) if (path.startsWith(d + "/")) return true;
   return false;
+}
+
+/** What one member's log said about its data (ZooKeeper's own checks), read at the end of a run. */
+export interface MemberIntegrity {
+  /** The member's position in the ensemble, 0-based. */
+  member: number;
+  /** Its ZooKeeper id (`myid`). */
+  id: number;
+  /** The problems its log reports. */
+  reports: IntegrityReport[];
+}
+
+/** When the first member reported losing committed transactions, if one did. */
+export function serverLossTime(
+  members: readonly MemberIntegrity[] | undefined,
+): number | undefined {
+  const times = (members ?? []).filter((m) => mayHaveLostData(m.reports)).flatMap((m) =>
+    m.reports.filter((r) => r.problem !== "log-writer-died").map((r) => r.first)
+  ).filter((t) => Number.isFinite(t));
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/**
+ * Server: what ZooKeeper's own checks said in each member's log. ZooKeeper
+ * 3.8 (and 3.9 before 3.9.3) can lose committed transactions on a follower
+ * frozen while it logs and later restarted (ZOOKEEPER-4409, ZOOKEEPER-4712);
+ * that member then serves a tree without them, and once it leads, deleted
+ * nodes are back (a queue entry is taken twice). No client can prevent it,
+ * so these are notes, not anomalies: they mark the other checkers'
+ * anomalies from that time on as possibly the server's.
+ */
+export function checkServer(members: readonly MemberIntegrity[] | undefined): WorkloadVerdict {
+  const notes: string[] = [];
+  for (const m of members ?? []) {
+    if (m.reports.length === 0) continue;
+    const what = m.reports.map((r) => `${r.problem} x${r.count} from ${iso(r.first)}`).join(", ");
+    notes.push(
+      mayHaveLostData(m.reports)
+        ? `member ${m.id} lost committed transactions (its log: ${what}): ZooKeeper's own ` +
+          `bug (ZOOKEEPER-4409/4712, fixed in 3.9.3), not the client's`
+        : `member ${m.id}'s log writer died (its log: ${what}); no loss was reported`,
+    );
+  }
+  const reported = (problem: IntegrityReport["problem"]) =>
+    (members ?? []).filter((m) => m.reports.some((r) => r.problem === problem)).length;
+  return {
+    checker: "server (zookeeper logs)",
+    anomalies: [],
+    notes,
+    stats: {
+      "members checked": members?.length ?? 0,
+      "log writers died": reported("log-writer-died"),
+      "members that lost data": (members ?? []).filter((m) => mayHaveLostData(m.reports)).length,
+    },
+  };
+}
+
+/**
+ * Marks the anomalies at or after `since` (when a member lost committed
+ * transactions) as possibly the server's, in their summary line.
+ */
+export function attributeToServer(
+  verdicts: readonly WorkloadVerdict[],
+  since: number | undefined,
+): WorkloadVerdict[] {
+  if (since === undefined) return [...verdicts];
+  return verdicts.map((v) => ({
+    ...v,
+    anomalies: v.anomalies.map((a) =>
+      a.time >= since
+        ? {
+          ...a,
+          summary: `${a.summary} [after a member lost committed transactions at ${
+            iso(since)
+          }: possibly ZooKeeper's, see the server notes]`,
+        }
+        : a
+    ),
+  }));
 }
 
 /** An ISO time with ms, for messages. */

@@ -178,6 +178,7 @@ export function summaryText(run: ChaosRun): string {
   for (const v of run.verdicts) {
     const stats = Object.entries(v.stats).map(([k, n]) => `${k} ${n}`).join(", ");
     lines.push(`  ${v.checker}: ${stats}`);
+    for (const note of v.notes ?? []) lines.push(`  ${v.checker}: ${note}`);
   }
   for (const anomaly of run.registers.anomalies) lines.push("", formatAnomaly(anomaly));
   for (const v of run.verdicts) {

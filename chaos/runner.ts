@@ -7,16 +7,20 @@
  */
 
 import { connect, Counter, NoNodeError, Queue, type ZooKeeperClient } from "../mod.ts";
-import { FaultProxy, ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { FaultProxy, scanServerLog, ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { formatHistory, type HistoryEvent, parseHistory } from "./history.ts";
 import { checkOperations, type CheckResult } from "./linearizability.ts";
 import {
+  attributeToServer,
   checkCounter,
   checkEphemerals,
   checkLock,
   checkQueue,
+  checkServer,
   checkTreeCache,
   type EphemeralObservation,
+  type MemberIntegrity,
+  serverLossTime,
   type WorkloadVerdict,
 } from "./checkers.ts";
 import { type FaultKind, type FaultRecord, runNemesis } from "./nemesis.ts";
@@ -225,6 +229,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   let leftAtEnd: string[] = [];
   const remainingItems: string[] = [];
   let finalCounter = NaN;
+  let serverIntegrity: MemberIntegrity[] | undefined;
   try {
     let direct: string;
     if (options.hosts === undefined) {
@@ -386,6 +391,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       await admin.close();
     }
     for (const row of proxies) for (const proxy of row) await proxy.close();
+    if (cluster !== undefined) {
+      // Before the members' folders go: ZooKeeper's own integrity reports.
+      try {
+        serverIntegrity = await Promise.all(cluster.members.map(async (m) => ({
+          member: m.index,
+          id: m.id,
+          reports: scanServerLog(await m.logs()),
+        })));
+      } catch (error) {
+        errors.push(`reading the members' logs: ${error}`);
+      }
+    }
     await cluster?.stop();
   }
 
@@ -401,6 +418,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     finalCounter,
     leftAtEnd,
     errors,
+    serverIntegrity,
   };
   await Deno.mkdir(options.outDir, { recursive: true });
   await Deno.writeTextFile(
@@ -425,6 +443,8 @@ export interface SavedRun {
   finalCounter: number;
   leftAtEnd: string[];
   errors: string[];
+  /** Each member's integrity reports (absent with `--hosts`, and in older runs). */
+  serverIntegrity?: MemberIntegrity[];
 }
 
 /** Runs every checker on a run's records; writes `history.jsonl` to the run's folder. */
@@ -458,6 +478,7 @@ export async function checkRun(
       of("tree-final") as TreeFinalRecord[],
     ),
   ];
+  const server = checkServer(saved.serverIntegrity);
   return {
     options,
     root: saved.root,
@@ -467,7 +488,7 @@ export async function checkRun(
     records,
     faults: saved.faults,
     registers,
-    verdicts,
+    verdicts: [...attributeToServer(verdicts, serverLossTime(saved.serverIntegrity)), server],
     errors: saved.errors,
   };
 }

@@ -221,6 +221,13 @@ export class Queue extends BaseQueue {
    * the entry's) rather than hand out an entry that may be someone else's.
    * The entry is then lost if it was ours, as with a consumer that dies.
    *
+   * The leader decides each delete, so a member that serves an old list
+   * (one behind, or one that lost transactions) cannot make a consumer take
+   * an entry twice; a leader that lost transactions can. ZooKeeper 3.8 and
+   * 3.9 before 3.9.3 lose the committed transactions of a follower frozen
+   * while logging and later restarted (ZOOKEEPER-4409, ZOOKEEPER-4712):
+   * when it leads, entries taken before are back and are taken again.
+   *
    * @throws {OutcomeUnknownError} after a connection loss, as above.
    *
    * @example

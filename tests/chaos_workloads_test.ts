@@ -6,11 +6,15 @@
  */
 import assert from "node:assert/strict";
 import {
+  attributeToServer,
   checkCounter,
   checkEphemerals,
   checkLock,
   checkQueue,
+  checkServer,
   checkTreeCache,
+  type MemberIntegrity,
+  serverLossTime,
 } from "../chaos/checkers.ts";
 import type {
   CounterRecord,
@@ -70,6 +74,46 @@ Deno.test("queue: an item taken twice, never put, or lost beyond the uncertain t
   const lost = checkQueue([put("a"), put("b")], ["b"]);
   assert.match(lost.anomalies[0].summary, /1 acknowledged items were never delivered/);
   assert.equal(checkQueue([put("a"), put("b"), take(null, "info")], ["b"]).anomalies.length, 0);
+});
+
+Deno.test("server: a member's reported loss is a note, and marks later anomalies as possibly ZooKeeper's", () => {
+  const report = (problem: "log-writer-died" | "digest-mismatch", first: number) => ({
+    problem,
+    count: 2,
+    first,
+    last: first + 1,
+    line: "...",
+  });
+  const members: MemberIntegrity[] = [
+    { member: 0, id: 1, reports: [] },
+    { member: 1, id: 2, reports: [report("log-writer-died", 1), report("digest-mismatch", 2)] },
+    { member: 2, id: 3, reports: [report("log-writer-died", 1)] },
+  ];
+  const server = checkServer(members);
+  assert.equal(server.anomalies.length, 0, "the server's bug is not the client's anomaly");
+  assert.deepEqual(server.stats, {
+    "members checked": 3,
+    "log writers died": 2,
+    "members that lost data": 1,
+  });
+  assert.equal(server.notes?.length, 2);
+  assert.match(server.notes![0], /^member 2 lost committed transactions .*ZOOKEEPER-4409/);
+  assert.match(server.notes![1], /^member 3's log writer died .*no loss was reported/);
+  assert.equal(serverLossTime(members), 2);
+  assert.equal(serverLossTime(members.slice(2)), undefined, "a dead writer alone loses nothing");
+  assert.equal(serverLossTime(undefined), undefined, "a run without a cluster (--hosts)");
+  assert.deepEqual(checkServer(undefined).stats["members checked"], 0);
+
+  // The twice-taken item of the chaos run: its second take came after the loss.
+  const early = { t: "queue", f: "take", process: 2, item: "a", outcome: "ok", start: 0, time: 1 };
+  const verdicts = [checkQueue([put("a"), early as QueueRecord, take("a")], [])];
+  const marked = attributeToServer(verdicts, serverLossTime(members));
+  assert.match(
+    marked[0].anomalies[0].summary,
+    /delivered 2 times \(2 takes\) \[after a member lost committed/,
+  );
+  const before = attributeToServer(verdicts, 5);
+  assert.equal(before[0].anomalies[0].summary, verdicts[0].anomalies[0].summary);
 });
 
 function add(delta: number, outcome: "ok" | "info"): CounterRecord {

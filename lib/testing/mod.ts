@@ -20,4 +20,5 @@ export * from "./raw_session.ts";
 export * from "./proxy.ts";
 export * from "./faulty_transport.ts";
 export * from "./expire.ts";
+export * from "./server_integrity.ts";
 export * from "./fixture.ts";
