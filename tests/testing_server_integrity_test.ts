@@ -74,9 +74,13 @@ async function entriesOn(member: ZooKeeperMember, path: string): Promise<string[
   return (await zk.getChildren(path)).sort();
 }
 
+// A reproduction of ZooKeeper 3.8's bug, not a check of this client: it takes
+// 20 s to minutes and the loss is a race, so it runs only when asked for
+// (ZK_REPRODUCE_SERVER_BUGS=1 deno test -A tests/testing_server_integrity_test.ts).
 Deno.test({
   name: "a frozen then restarted follower that lost taken queue entries says so in its log, " +
     "a consumer on it cannot take them, and once it leads they are taken again",
+  ignore: Deno.env.get("ZK_REPRODUCE_SERVER_BUGS") !== "1",
   fn: async () => {
     await using cluster = await ZooKeeperCluster.start({ freePorts: true, size: 3 });
     const maxRounds = 6;
