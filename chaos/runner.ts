@@ -91,6 +91,11 @@ export interface ChaosRun {
   verdicts: WorkloadVerdict[];
   /** Problems of the run itself (a worker that died, a final read that failed). */
   errors: string[];
+  /**
+   * When a member first reported losing committed transactions (ZooKeeper's
+   * own log checks), if one did: anomalies from then on may be the server's.
+   */
+  serverLossAt?: number;
 }
 
 /** Slack added before an invocation when ordering events of different processes, ms. */
@@ -479,6 +484,7 @@ export async function checkRun(
     ),
   ];
   const server = checkServer(saved.serverIntegrity);
+  const serverLossAt = serverLossTime(saved.serverIntegrity);
   return {
     options,
     root: saved.root,
@@ -488,8 +494,9 @@ export async function checkRun(
     records,
     faults: saved.faults,
     registers,
-    verdicts: [...attributeToServer(verdicts, serverLossTime(saved.serverIntegrity)), server],
+    verdicts: [...attributeToServer(verdicts, serverLossAt), server],
     errors: saved.errors,
+    serverLossAt,
   };
 }
 

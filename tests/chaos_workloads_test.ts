@@ -27,7 +27,8 @@ import type {
   TreeWriteRecord,
 } from "../chaos/records.ts";
 import { mergeRegisterHistory, runChaos } from "../chaos/runner.ts";
-import { parseChaosArgs } from "../chaos/run_command.ts";
+import { countAnomalies, parseChaosArgs } from "../chaos/run_command.ts";
+import type { ChaosRun } from "../chaos/runner.ts";
 import { parseHistory } from "../chaos/history.ts";
 import { formatHistory } from "../chaos/history.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
@@ -114,6 +115,39 @@ Deno.test("server: a member's reported loss is a note, and marks later anomalies
   );
   const before = attributeToServer(verdicts, 5);
   assert.equal(before[0].anomalies[0].summary, verdicts[0].anomalies[0].summary);
+});
+
+Deno.test("chaos exit: anomalies after a member reported a loss are ZooKeeper's, the others the client's", () => {
+  const anomaly = (time: number) => ({ summary: `at ${time}`, time, evidence: [] });
+  const failing = (completeTime: number) => ({
+    key: "r0",
+    operations: [],
+    path: [],
+    explanation: "",
+    failing: {
+      index: 0,
+      process: 1,
+      f: "read" as const,
+      key: "r0",
+      input: null,
+      output: 1,
+      outcome: "ok" as const,
+      invokeLine: 1,
+      completeLine: 2,
+      invokeTime: completeTime - 1,
+      completeTime,
+    },
+  });
+  const run = (serverLossAt: number | undefined, times: number[], registerTimes: number[]) =>
+    ({
+      registers: { anomalies: registerTimes.map(failing) },
+      verdicts: [{ checker: "queue", anomalies: times.map(anomaly), stats: {} }],
+      serverLossAt,
+    }) as unknown as ChaosRun;
+  assert.deepEqual(countAnomalies(run(100, [50, 150], [200])), { client: 1, server: 2 });
+  assert.deepEqual(countAnomalies(run(100, [100], [])), { client: 0, server: 1 });
+  assert.deepEqual(countAnomalies(run(undefined, [150], [200])), { client: 2, server: 0 });
+  assert.deepEqual(countAnomalies(run(100, [], [])), { client: 0, server: 0 });
 });
 
 function add(delta: number, outcome: "ok" | "info"): CounterRecord {
