@@ -34,6 +34,7 @@ import {
 import { callListener, EventQueue } from "../lib/events.ts";
 import { basename, dirname, joinPath, validatePath } from "../lib/paths.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../lib/types.ts";
+import { TreeCacheNodes } from "./internal/tree_cache_nodes.ts";
 
 /**
  * The kinds of {@linkcode TreeCacheEvent}.
@@ -78,9 +79,16 @@ export interface TreeCacheEvent {
   readonly stat?: Stat;
 }
 
-/** A cached node. */
+/**
+ * A cached node, built on each `get()`: the cache keeps nodes packed, not as
+ * objects, so a big tree costs little memory.
+ */
 export interface TreeCacheNode {
-  /** The data; absent when `dataMode` is `"stat"`. */
+  /**
+   * The data; absent when `dataMode` is `"stat"`. A view into storage the
+   * cache shares between nodes (its bytes never change; holding it keeps up
+   * to 16 KiB of that storage alive): copy it to keep it for long.
+   */
   readonly data?: Uint8Array;
   /** The metadata. */
   readonly stat: Stat;
@@ -113,15 +121,6 @@ export interface TreeCacheOptions {
   onError?: (error: unknown) => void;
 }
 
-interface Entry {
-  stat: Stat;
-  data: Uint8Array | undefined;
-  /** Names of the cached children; created with the first one. */
-  children: Set<string> | undefined;
-  /** The newest full read (epoch) that saw this node. */
-  epoch: number;
-}
-
 /** A read's outcome, applied to the cache in the order the reads were sent. */
 interface Observation {
   path: string;
@@ -145,13 +144,6 @@ interface Slot {
   done: boolean;
   observation: Observation | undefined;
   error: unknown;
-}
-
-const EMPTY = new Uint8Array(0);
-
-/** Frames are views into the socket's chunks: copy what the cache keeps. */
-function keep(data: Uint8Array): Uint8Array {
-  return data.byteLength === 0 ? EMPTY : data.slice();
 }
 
 /**
@@ -195,7 +187,8 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   readonly #zk: ZooKeeperClientCore;
   readonly #requestedMode: "auto" | TreeCacheWatchMode;
   readonly #onError: (error: unknown) => void;
-  readonly #nodes = new Map<string, Entry>();
+  /** Frames are views into the socket's chunks: the table copies what it keeps. */
+  readonly #nodes: TreeCacheNodes;
   readonly #listeners = new Set<TreeCacheListener>();
   readonly #queues = new Set<EventQueue<TreeCacheEvent>>();
   /** Where the root's descendants start: `path + "/"`, or `"/"` for the root `/`. */
@@ -253,6 +246,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     this.#requestedMode = watchMode;
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.#prefix = path === "/" ? "/" : path + "/";
+    this.#nodes = new TreeCacheNodes(path);
   }
 
   /** The watch mode in use, once {@linkcode start} has chosen it. */
@@ -661,33 +655,31 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   /** Applies a read sent during full read number `epoch`. */
   #apply(o: Observation, epoch: number): void {
     const { path } = o;
-    let entry = this.#nodes.get(path);
+    const nodes = this.#nodes;
+    let id = nodes.find(path);
     if (o.missing) {
-      if (entry) this.#removeSubtree(path);
+      if (id >= 0) this.#removeSubtree(path, id, this.#parentOf(path));
       if (path === this.path && this.#mode === "oneShot" && !o.fromExists) this.#watchRoot();
       return;
     }
     const stat = o.stat!;
     const parentPath = dirname(path);
-    let parent: Entry | undefined;
-    if (path !== this.path) {
-      parent = this.#nodes.get(parentPath);
-      // The parent's own read, later in line, lists this node again.
-      if (parent === undefined) return;
-    }
-    if (entry && entry.stat.czxid !== stat.czxid) {
+    const parent = this.#parentOf(path);
+    // The parent's own read, later in line, lists this node again.
+    if (parent < 0 && path !== this.path) return;
+    if (id >= 0 && nodes.czxid(id) !== stat.czxid) {
       // Another incarnation: the one cached was deleted, with its subtree.
-      this.#removeSubtree(path);
-      entry = undefined;
+      this.#removeSubtree(path, id, parent);
+      id = -1;
     }
-    if (entry === undefined && parent !== undefined) {
+    if (id < 0 && parent >= 0) {
       // A child read may see a node created under a new incarnation of its
       // parent while the cache still holds the old one: it would be removed
       // with the old parent (a false NODE_REMOVED) and added again. So add
       // nothing under a parent not read since the last reconnect (events
       // were lost meanwhile; the full read lists this node again) or one with
       // an event whose read is still to come (then read this node again).
-      if (parent.epoch !== this.#epoch) return;
+      if (nodes.epoch(parent) !== this.#epoch) return;
       if (this.#unsettled.has(parentPath)) {
         this.#readNode(path, o.deep);
         return;
@@ -695,69 +687,80 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     }
     const depth = this.#depth(path);
     const listsChildren = depth < this.maxDepth;
-    if (entry === undefined) {
+    if (id < 0) {
       const missingData = this.dataMode === "data" && o.data === undefined;
       if (missingData || (listsChildren && o.children === undefined)) {
         this.#readNode(path, o.deep);
         return;
       }
-      entry = {
-        stat,
-        data: o.data === undefined ? undefined : keep(o.data),
-        children: undefined,
-        epoch,
-      };
-      this.#nodes.set(path, entry);
-      if (parent) (parent.children ??= new Set()).add(basename(path));
-      this.#emitNode("NODE_ADDED", path, entry);
-    } else if (stat.mzxid > entry.stat.mzxid) {
-      if (epoch > entry.epoch) entry.epoch = epoch;
-      if (this.dataMode === "data" && o.data === undefined) {
-        this.#readData(path);
-      } else {
-        entry.stat = stat;
-        entry.data = o.data === undefined ? undefined : keep(o.data);
-        this.#emitNode("NODE_UPDATED", path, entry);
+      id = nodes.add(parent, basename(path), stat, o.data, epoch);
+      this.#emitNode("NODE_ADDED", path, id);
+    } else {
+      const cached = nodes.mzxid(id);
+      if (stat.mzxid > cached) {
+        if (epoch > nodes.epoch(id)) nodes.setEpoch(id, epoch);
+        if (this.dataMode === "data" && o.data === undefined) {
+          this.#readData(path);
+        } else {
+          nodes.setStat(id, stat);
+          nodes.setData(id, o.data);
+          this.#emitNode("NODE_UPDATED", path, id);
+        }
+      } else if (stat.mzxid === cached) {
+        if (epoch > nodes.epoch(id)) nodes.setEpoch(id, epoch);
+        // Only the children count, pzxid or ACL version moved: not an update.
+        if (stat.pzxid >= nodes.pzxid(id)) nodes.setStat(id, stat);
       }
-    } else if (stat.mzxid === entry.stat.mzxid) {
-      if (epoch > entry.epoch) entry.epoch = epoch;
-      // Only the children count, pzxid or ACL version moved: not an update.
-      if (stat.pzxid >= entry.stat.pzxid) entry.stat = stat;
     }
     if (o.children !== undefined && listsChildren) {
-      const cached = entry.children;
-      if (cached !== undefined && cached.size > 0) {
+      const cached = nodes.children(id);
+      if (cached !== undefined) {
         const listed = new Set(o.children);
         // Removing a child deletes just that name from `cached`: safe while iterating.
-        for (const name of cached) {
-          if (!listed.has(name)) this.#removeSubtree(joinPath(path, name));
+        for (const [name, child] of cached) {
+          if (!listed.has(name)) this.#removeSubtree(joinPath(path, name), child, id);
         }
       }
       for (const name of o.children) {
-        if (o.deep || !entry.children?.has(name)) this.#readNode(joinPath(path, name), o.deep);
+        if (o.deep || !nodes.hasChild(id, name)) this.#readNode(joinPath(path, name), o.deep);
       }
     }
   }
 
-  /** Drops `path` and its cached descendants, reporting the deepest first (the server's order). */
-  #removeSubtree(path: string): void {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return;
-    if (entry.children !== undefined) {
-      // Each call deletes only its own name from this set: safe while iterating.
-      for (const name of entry.children) this.#removeSubtree(joinPath(path, name));
-    }
-    this.#nodes.delete(path);
-    if (path !== this.path) this.#nodes.get(dirname(path))?.children?.delete(basename(path));
-    this.#emitNode("NODE_REMOVED", path, entry);
+  /** The id of the cached parent of `path` (-1 for none, or for the cache's root). */
+  #parentOf(path: string): number {
+    return path === this.path ? -1 : this.#nodes.find(dirname(path));
   }
 
-  #emitNode(type: TreeCacheEventType, path: string, entry: Entry): void {
-    this.#emit(
-      entry.data === undefined
-        ? { type, path, stat: entry.stat }
-        : { type, path, data: entry.data, stat: entry.stat },
-    );
+  /**
+   * Drops the node `id` at `path` (`parent`'s child, -1 for the root) and its
+   * cached descendants, reporting the deepest first (the server's order).
+   */
+  #removeSubtree(path: string, id: number, parent: number): void {
+    const nodes = this.#nodes;
+    const children = nodes.children(id);
+    if (children !== undefined) {
+      // Each call deletes only its own name from this map: safe while iterating.
+      for (const [name, child] of children) this.#removeSubtree(joinPath(path, name), child, id);
+    }
+    const event = this.#listened ? this.#nodeEvent("NODE_REMOVED", path, id) : undefined;
+    nodes.remove(id, parent, basename(path));
+    if (event !== undefined) this.#emit(event);
+  }
+
+  /** Whether anyone receives events: else node events are not even built. */
+  get #listened(): boolean {
+    return this.#listeners.size > 0 || this.#queues.size > 0;
+  }
+
+  #nodeEvent(type: TreeCacheEventType, path: string, id: number): TreeCacheEvent {
+    const data = this.#nodes.data(id);
+    const stat = this.#nodes.stat(id);
+    return data === undefined ? { type, path, stat } : { type, path, data, stat };
+  }
+
+  #emitNode(type: TreeCacheEventType, path: string, id: number): void {
+    if (this.#listened) this.#emit(this.#nodeEvent(type, path, id));
   }
 
   #emit(event: TreeCacheEvent): void {
@@ -769,9 +772,11 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
 
   /** The cached data and stat of `path`, or `undefined` if it is not cached. */
   get(path: string): TreeCacheNode | undefined {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return undefined;
-    return entry.data === undefined ? { stat: entry.stat } : { data: entry.data, stat: entry.stat };
+    const id = this.#nodes.find(path);
+    if (id < 0) return undefined;
+    const data = this.#nodes.data(id);
+    const stat = this.#nodes.stat(id);
+    return data === undefined ? { stat } : { data, stat };
   }
 
   /**
@@ -779,9 +784,10 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
    * is not cached. Nodes at `maxDepth` report none.
    */
   children(path: string): string[] | undefined {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return undefined;
-    return entry.children === undefined ? [] : [...entry.children].sort();
+    const id = this.#nodes.find(path);
+    if (id < 0) return undefined;
+    const children = this.#nodes.children(id);
+    return children === undefined ? [] : [...children.keys()].sort();
   }
 
   /** Calls `listener` with every event from now on. A throwing listener is reported to `onError`. */
