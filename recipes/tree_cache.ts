@@ -146,6 +146,10 @@ interface Slot {
   error: unknown;
 }
 
+/** Bits of `#watched`. */
+const DATA_WATCH = 1;
+const CHILD_WATCH = 2;
+
 /**
  * A cache of the subtree at `path`: `get(path)` and `children(path)` answer
  * locally, and every change is reported as a {@linkcode TreeCacheEvent} to
@@ -218,9 +222,11 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   #initWaiters: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   #idleWaiters: (() => void)[] = [];
   #lastState: State | undefined;
-  /** Paths where a one-shot data/child watch of ours may be registered (oneShot mode). */
-  readonly #dataWatched = new Set<string>();
-  readonly #childWatched = new Set<string>();
+  /**
+   * Paths where a one-shot data (DATA_WATCH) or child (CHILD_WATCH) watch of
+   * ours may be registered (oneShot mode): one map of bits, not two sets.
+   */
+  readonly #watched = new Map<string, number>();
 
   /** Makes a cache of the subtree at `path`; nothing is read until {@linkcode start}. */
   constructor(zk: ZooKeeperClientCore, path: string, options: TreeCacheOptions = {}) {
@@ -431,12 +437,12 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (this.#mode === "oneShot") {
       const watch = this.#onEvent;
       const data = zk.get(path, { watch }).then((r) => {
-        this.#dataWatched.add(path);
+        this.#markWatched(path, DATA_WATCH);
         return r;
       });
       const children = listChildren
         ? zk.getChildren(path, { watch, includeStat: true }).then((r) => {
-          this.#childWatched.add(path);
+          this.#markWatched(path, CHILD_WATCH);
           return r;
         })
         : undefined;
@@ -539,7 +545,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (this.#mode === "oneShot") {
       // A get even in stat mode: an exists on a deleted node would leave a watch behind.
       const read = zk.get(path, { watch: this.#onEvent }).then((r) => {
-        this.#dataWatched.add(path);
+        this.#markWatched(path, DATA_WATCH);
         return r;
       });
       this.#issue(this.#observeData(path, false, read));
@@ -559,7 +565,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     this.#issue(
       this.#zk.getChildren(path, { watch: this.#onEvent, includeStat: true }).then(
         ({ children, stat }): Observation => {
-          this.#childWatched.add(path);
+          this.#markWatched(path, CHILD_WATCH);
           return { path, missing: false, stat, children, deep: false };
         },
         (error) => this.#missingOr(error, path, false),
@@ -571,12 +577,16 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   #watchRoot(): void {
     this.#issue(
       this.#zk.exists(this.path, { watch: this.#onEvent }).then((stat): Observation => {
-        this.#dataWatched.add(this.path);
+        this.#markWatched(this.path, DATA_WATCH);
         return stat === null
           ? { path: this.path, missing: true, deep: true, fromExists: true }
           : { path: this.path, missing: false, stat, deep: true, fromExists: true };
       }),
     );
+  }
+
+  #markWatched(path: string, watch: number): void {
+    this.#watched.set(path, (this.#watched.get(path) ?? 0) | watch);
   }
 
   // ---- events --------------------------------------------------------------
@@ -587,8 +597,14 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (type === "NONE" || !this.#inTree(path)) return;
     const oneShot = this.#mode === "oneShot";
     if (oneShot) {
-      if (type !== "CHILD") this.#dataWatched.delete(path);
-      if (type === "CHILD" || type === "DELETED") this.#childWatched.delete(path);
+      const fired = type === "CHILD"
+        ? CHILD_WATCH
+        : type === "DELETED"
+        ? DATA_WATCH | CHILD_WATCH
+        : DATA_WATCH;
+      const left = (this.#watched.get(path) ?? 0) & ~fired;
+      if (left === 0) this.#watched.delete(path);
+      else this.#watched.set(path, left);
     }
     const depth = this.#depth(path);
     if (depth > this.maxDepth + 1) return;
@@ -656,17 +672,18 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   #apply(o: Observation, epoch: number): void {
     const { path } = o;
     const nodes = this.#nodes;
-    let id = nodes.find(path);
+    const isRoot = path === this.path;
+    const parentPath = dirname(path);
+    const parent = isRoot ? -1 : nodes.find(parentPath);
+    let id = isRoot ? nodes.find(path) : parent < 0 ? -1 : nodes.child(parent, basename(path));
     if (o.missing) {
-      if (id >= 0) this.#removeSubtree(path, id, this.#parentOf(path));
-      if (path === this.path && this.#mode === "oneShot" && !o.fromExists) this.#watchRoot();
+      if (id >= 0) this.#removeSubtree(path, id, parent);
+      if (isRoot && this.#mode === "oneShot" && !o.fromExists) this.#watchRoot();
       return;
     }
     const stat = o.stat!;
-    const parentPath = dirname(path);
-    const parent = this.#parentOf(path);
     // The parent's own read, later in line, lists this node again.
-    if (parent < 0 && path !== this.path) return;
+    if (parent < 0 && !isRoot) return;
     if (id >= 0 && nodes.czxid(id) !== stat.czxid) {
       // Another incarnation: the one cached was deleted, with its subtree.
       this.#removeSubtree(path, id, parent);
@@ -725,11 +742,6 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
         if (o.deep || !nodes.hasChild(id, name)) this.#readNode(joinPath(path, name), o.deep);
       }
     }
-  }
-
-  /** The id of the cached parent of `path` (-1 for none, or for the cache's root). */
-  #parentOf(path: string): number {
-    return path === this.path ? -1 : this.#nodes.find(dirname(path));
   }
 
   /**
@@ -861,11 +873,12 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     }
     if (this.#mode === "oneShot") {
       const removals: Promise<void>[] = [];
-      for (const path of this.#dataWatched) removals.push(this.#removeWatch(path, "data"));
-      for (const path of this.#childWatched) removals.push(this.#removeWatch(path, "children"));
+      for (const [path, watches] of this.#watched) {
+        if (watches & DATA_WATCH) removals.push(this.#removeWatch(path, "data"));
+        if (watches & CHILD_WATCH) removals.push(this.#removeWatch(path, "children"));
+      }
       await Promise.all(removals);
-      this.#dataWatched.clear();
-      this.#childWatched.clear();
+      this.#watched.clear();
     }
     this.#nodes.clear();
   }

@@ -93,6 +93,11 @@ export class TreeCacheNodes {
     }
   }
 
+  /** The id of `parent`'s child called `name`, or -1. */
+  child(parent: number, name: string): number {
+    return this.#children.get(parent)?.get(name) ?? -1;
+  }
+
   /** Whether `parent` has a child called `name`. */
   hasChild(parent: number, name: string): boolean {
     return this.#children.get(parent)?.has(name) ?? false;
