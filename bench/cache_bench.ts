@@ -9,6 +9,9 @@
  * deno bench -A --v8-flags=--expose-gc bench/cache_bench.ts
  * ```
  *
+ * `deno task bench:cache` (`cache_bench_run.ts`) measures the 100,001-node
+ * tree under Deno and Bun, with update bursts.
+ *
  * Without `--expose-gc` the memory figures are best effort (no forced
  * collection around the measurement). It starts its own standalone server
  * (on free ports) unless `ZK_HOSTS` names one; there it keeps the tree

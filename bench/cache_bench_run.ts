@@ -4,7 +4,8 @@
  * mode (one persistent recursive watch, or kazoo's one-shot watches on
  * every node), the time to build a cache of a 100,001-node tree, the heap
  * it holds per node, and the time for a burst of 1,000 `set`s across the
- * tree to be reflected in it. Prints one table, a row per runtime and mode.
+ * tree (made by another session) to be reflected in it. Prints one table, a
+ * row per runtime and mode.
  *
  * ```sh
  * deno task bench:cache      # CACHE_LEAVES=999 ROUNDS=2 RUNTIMES=deno,bun
@@ -101,6 +102,13 @@ for (const runtime of runtimes) {
     const external = samples.flatMap((s) =>
       s.externalPerNode === undefined ? [] : [s.externalPerNode]
     );
+    // Bun's heapUsed counts array buffers too (its external is the same bytes
+    // again); Deno's does not, so its total adds them.
+    const total = samples.flatMap((s) =>
+      s.heapPerNode === undefined
+        ? []
+        : [runtime.name === "bun" ? s.heapPerNode : s.heapPerNode + (s.externalPerNode ?? 0)]
+    );
     rows.push({
       runtime: samples[0].runtime,
       mode,
@@ -108,6 +116,7 @@ for (const runtime of runtimes) {
       "nodes/s": Math.round(tree.nodes / (median(samples.map((s) => s.buildMs)) / 1000)),
       "heap B/node": heap.length ? spread(heap) : "n/a",
       "external B/node": external.length ? spread(external) : "n/a",
+      "total B/node": total.length ? spread(total) : "n/a",
       [`${samples[0].burst} sets acked, ms`]: spread(samples.map((s) => s.setsMs)),
       [`… reflected, ms`]: spread(samples.map((s) => s.burstMs)),
     });
@@ -116,6 +125,7 @@ for (const runtime of runtimes) {
 
 console.log(
   `\nTreeCache of ${tree.nodes} nodes (32-byte data), ${rounds} round(s) per row, median ` +
-    `(min–max), against ${hosts ?? "a harness standalone server"}:`,
+    `(min–max), against ${hosts ?? "a harness standalone server"}; total = heap + array ` +
+    `buffers (Bun's heap already counts them; Deno's does not):`,
 );
 console.table(rows);

@@ -9,7 +9,10 @@
  *   adds, per cached node, after forced collections;
  * - a burst: 1,000 `set`s on leaves spread across the tree, 1,000 in
  *   flight, from the first sent until the cache has reported every new
- *   value (NODE_UPDATED with the new data).
+ *   value (NODE_UPDATED with the new data). A second session writes, as
+ *   another client would: on the cache's own session each of its reads
+ *   would wait for the writes sent before it, stalling the server's
+ *   pipelining of those writes (2.3 s instead of 0.2 s for the sets alone).
  *
  * Prints one JSON line per round. Collections are forced with `gc()`
  * (Deno's `--v8-flags=--expose-gc`) or `Bun.gc(true)`; without either the
@@ -68,6 +71,7 @@ function burstPaths(round: number): string[] {
 }
 
 const zk = await connect(hosts, { sessionTimeout: 30_000 });
+const writer = await connect(hosts, { sessionTimeout: 30_000 });
 try {
   for (let round = 0; round < rounds; round++) {
     const before = memory();
@@ -93,7 +97,7 @@ try {
     });
     const burstStarted = performance.now();
     let setsMs = 0;
-    const sets = Promise.all([...pending].map((path) => zk.set(path, marker))).then(() => {
+    const sets = Promise.all([...pending].map((path) => writer.set(path, marker))).then(() => {
       setsMs = performance.now() - burstStarted;
     });
     await Promise.all([sets, reflected]);
@@ -116,5 +120,6 @@ try {
     console.log(JSON.stringify(row));
   }
 } finally {
+  await writer.close();
   await zk.close();
 }
