@@ -9,44 +9,33 @@
  * deno bench -A --v8-flags=--expose-gc bench/cache_bench.ts
  * ```
  *
+ * `deno task bench:cache` (`cache_bench_run.ts`) measures the 100,001-node
+ * tree under Deno and Bun, with update bursts.
+ *
  * Without `--expose-gc` the memory figures are best effort (no forced
  * collection around the measurement). It starts its own standalone server
  * (on free ports) unless `ZK_HOSTS` names one; there it keeps the tree
  * in `/zk-client-bench-cache` between runs (remove it with `deleteall`).
  */
 
-import { connect, type ZooKeeperClient } from "../mod.ts";
+import { connect } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
 import { TreeCache, type TreeCacheOptions } from "../recipes/tree_cache.ts";
+import { CACHE_TREE_DATA as DATA, cacheTree, ensureCacheTree } from "./cache_tree.ts";
 
-const ROOT = `/zk-client-bench-cache-${Deno.env.get("CACHE_LEAVES") ?? 99}`;
-// CACHE_LEAVES=999 builds the 100,001-node tree.
-const CHILDREN = 100;
+// CACHE_LEAVES=999 builds the 100,001-node tree (`cache_bench_run.ts` measures
+// that one, with update bursts, under Deno and Bun).
 const LEAVES = Number(Deno.env.get("CACHE_LEAVES") ?? 99);
-const NODES = 1 + CHILDREN + CHILDREN * LEAVES;
-const DATA = new Uint8Array(32).fill(7);
+const TREE = cacheTree(LEAVES);
+const ROOT = TREE.root;
+const NODES = TREE.nodes;
 
 const gc = (globalThis as { gc?: () => void }).gc;
-
-async function ensureTree(zk: ZooKeeperClient): Promise<void> {
-  const stat = await zk.exists(ROOT);
-  if (stat !== null && (await zk.getAllChildrenNumber(ROOT)) === NODES - 1) return;
-  if (stat !== null) await zk.delete(ROOT, { recursive: true });
-  await zk.create(ROOT, DATA);
-  const pending: Promise<unknown>[] = [];
-  for (let c = 0; c < CHILDREN; c++) {
-    const child = `${ROOT}/c${c}`;
-    pending.push(zk.create(child, DATA));
-    for (let l = 0; l < LEAVES; l++) pending.push(zk.create(`${child}/l${l}`, DATA));
-    if (pending.length >= 2000) await Promise.all(pending.splice(0));
-  }
-  await Promise.all(pending);
-}
 
 const hosts = Deno.env.get("ZK_HOSTS");
 const cluster = hosts === undefined ? await ZooKeeperCluster.start({ freePorts: true }) : undefined;
 const zk = await connect(hosts ?? cluster!.connectionString(), { sessionTimeout: 30_000 });
-await ensureTree(zk);
+await ensureCacheTree(zk, TREE);
 
 interface Case {
   name: string;

@@ -16,6 +16,9 @@
  * - Persistent watches get no catch-up events after a reconnect, and expiry
  *   drops one-shot watches, so every reconnect re-reads the whole tree and
  *   reports only what differs (by `czxid`, `mzxid` and the children lists).
+ * - Memory: nodes are ids into typed arrays and their data sits in shared
+ *   chunks (`internal/tree_cache_nodes.ts`), about 165 bytes a node with 32
+ *   bytes of data on Deno, where objects per node cost over 600.
  *
  * @module
  */
@@ -34,6 +37,7 @@ import {
 import { callListener, EventQueue } from "../lib/events.ts";
 import { basename, dirname, joinPath, validatePath } from "../lib/paths.ts";
 import type { Stat, State, WatchedEvent, Watcher } from "../lib/types.ts";
+import { TreeCacheNodes } from "./internal/tree_cache_nodes.ts";
 
 /**
  * The kinds of {@linkcode TreeCacheEvent}.
@@ -72,15 +76,25 @@ export interface TreeCacheEvent {
   readonly type: TreeCacheEventType;
   /** The node's path (the cache's root for the connection events and INITIALIZED). */
   readonly path: string;
-  /** The node's data (node events, unless `dataMode` is `"stat"`). */
+  /**
+   * The node's data (node events, unless `dataMode` is `"stat"`): a view into
+   * the cache's shared storage, as {@linkcode TreeCacheNode.data}.
+   */
   readonly data?: Uint8Array;
   /** The node's metadata (node events). */
   readonly stat?: Stat;
 }
 
-/** A cached node. */
+/**
+ * A cached node, built on each `get()`: the cache keeps nodes packed, not as
+ * objects, so a big tree costs little memory.
+ */
 export interface TreeCacheNode {
-  /** The data; absent when `dataMode` is `"stat"`. */
+  /**
+   * The data; absent when `dataMode` is `"stat"`. A view into storage the
+   * cache shares between nodes (its bytes never change; holding it keeps up
+   * to 16 KiB of that storage alive): copy it to keep it for long.
+   */
   readonly data?: Uint8Array;
   /** The metadata. */
   readonly stat: Stat;
@@ -113,15 +127,6 @@ export interface TreeCacheOptions {
   onError?: (error: unknown) => void;
 }
 
-interface Entry {
-  stat: Stat;
-  data: Uint8Array | undefined;
-  /** Names of the cached children; created with the first one. */
-  children: Set<string> | undefined;
-  /** The newest full read (epoch) that saw this node. */
-  epoch: number;
-}
-
 /** A read's outcome, applied to the cache in the order the reads were sent. */
 interface Observation {
   path: string;
@@ -147,12 +152,9 @@ interface Slot {
   error: unknown;
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** Frames are views into the socket's chunks: copy what the cache keeps. */
-function keep(data: Uint8Array): Uint8Array {
-  return data.byteLength === 0 ? EMPTY : data.slice();
-}
+/** Bits of `#watched`. */
+const DATA_WATCH = 1;
+const CHILD_WATCH = 2;
 
 /**
  * A cache of the subtree at `path`: `get(path)` and `children(path)` answer
@@ -195,7 +197,8 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   readonly #zk: ZooKeeperClientCore;
   readonly #requestedMode: "auto" | TreeCacheWatchMode;
   readonly #onError: (error: unknown) => void;
-  readonly #nodes = new Map<string, Entry>();
+  /** Frames are views into the socket's chunks: the table copies what it keeps. */
+  readonly #nodes: TreeCacheNodes;
   readonly #listeners = new Set<TreeCacheListener>();
   readonly #queues = new Set<EventQueue<TreeCacheEvent>>();
   /** Where the root's descendants start: `path + "/"`, or `"/"` for the root `/`. */
@@ -225,9 +228,11 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   #initWaiters: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   #idleWaiters: (() => void)[] = [];
   #lastState: State | undefined;
-  /** Paths where a one-shot data/child watch of ours may be registered (oneShot mode). */
-  readonly #dataWatched = new Set<string>();
-  readonly #childWatched = new Set<string>();
+  /**
+   * Paths where a one-shot data (DATA_WATCH) or child (CHILD_WATCH) watch of
+   * ours may be registered (oneShot mode): one map of bits, not two sets.
+   */
+  readonly #watched = new Map<string, number>();
 
   /** Makes a cache of the subtree at `path`; nothing is read until {@linkcode start}. */
   constructor(zk: ZooKeeperClientCore, path: string, options: TreeCacheOptions = {}) {
@@ -253,6 +258,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     this.#requestedMode = watchMode;
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.#prefix = path === "/" ? "/" : path + "/";
+    this.#nodes = new TreeCacheNodes(path);
   }
 
   /** The watch mode in use, once {@linkcode start} has chosen it. */
@@ -437,12 +443,12 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (this.#mode === "oneShot") {
       const watch = this.#onEvent;
       const data = zk.get(path, { watch }).then((r) => {
-        this.#dataWatched.add(path);
+        this.#markWatched(path, DATA_WATCH);
         return r;
       });
       const children = listChildren
         ? zk.getChildren(path, { watch, includeStat: true }).then((r) => {
-          this.#childWatched.add(path);
+          this.#markWatched(path, CHILD_WATCH);
           return r;
         })
         : undefined;
@@ -545,7 +551,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (this.#mode === "oneShot") {
       // A get even in stat mode: an exists on a deleted node would leave a watch behind.
       const read = zk.get(path, { watch: this.#onEvent }).then((r) => {
-        this.#dataWatched.add(path);
+        this.#markWatched(path, DATA_WATCH);
         return r;
       });
       this.#issue(this.#observeData(path, false, read));
@@ -565,7 +571,7 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     this.#issue(
       this.#zk.getChildren(path, { watch: this.#onEvent, includeStat: true }).then(
         ({ children, stat }): Observation => {
-          this.#childWatched.add(path);
+          this.#markWatched(path, CHILD_WATCH);
           return { path, missing: false, stat, children, deep: false };
         },
         (error) => this.#missingOr(error, path, false),
@@ -577,12 +583,16 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   #watchRoot(): void {
     this.#issue(
       this.#zk.exists(this.path, { watch: this.#onEvent }).then((stat): Observation => {
-        this.#dataWatched.add(this.path);
+        this.#markWatched(this.path, DATA_WATCH);
         return stat === null
           ? { path: this.path, missing: true, deep: true, fromExists: true }
           : { path: this.path, missing: false, stat, deep: true, fromExists: true };
       }),
     );
+  }
+
+  #markWatched(path: string, watch: number): void {
+    this.#watched.set(path, (this.#watched.get(path) ?? 0) | watch);
   }
 
   // ---- events --------------------------------------------------------------
@@ -593,8 +603,14 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     if (type === "NONE" || !this.#inTree(path)) return;
     const oneShot = this.#mode === "oneShot";
     if (oneShot) {
-      if (type !== "CHILD") this.#dataWatched.delete(path);
-      if (type === "CHILD" || type === "DELETED") this.#childWatched.delete(path);
+      const fired = type === "CHILD"
+        ? CHILD_WATCH
+        : type === "DELETED"
+        ? DATA_WATCH | CHILD_WATCH
+        : DATA_WATCH;
+      const left = (this.#watched.get(path) ?? 0) & ~fired;
+      if (left === 0) this.#watched.delete(path);
+      else this.#watched.set(path, left);
     }
     const depth = this.#depth(path);
     if (depth > this.maxDepth + 1) return;
@@ -661,33 +677,32 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
   /** Applies a read sent during full read number `epoch`. */
   #apply(o: Observation, epoch: number): void {
     const { path } = o;
-    let entry = this.#nodes.get(path);
+    const nodes = this.#nodes;
+    const isRoot = path === this.path;
+    const parentPath = dirname(path);
+    const parent = isRoot ? -1 : nodes.find(parentPath);
+    let id = isRoot ? nodes.find(path) : parent < 0 ? -1 : nodes.child(parent, basename(path));
     if (o.missing) {
-      if (entry) this.#removeSubtree(path);
-      if (path === this.path && this.#mode === "oneShot" && !o.fromExists) this.#watchRoot();
+      if (id >= 0) this.#removeSubtree(path, id, parent);
+      if (isRoot && this.#mode === "oneShot" && !o.fromExists) this.#watchRoot();
       return;
     }
     const stat = o.stat!;
-    const parentPath = dirname(path);
-    let parent: Entry | undefined;
-    if (path !== this.path) {
-      parent = this.#nodes.get(parentPath);
-      // The parent's own read, later in line, lists this node again.
-      if (parent === undefined) return;
-    }
-    if (entry && entry.stat.czxid !== stat.czxid) {
+    // The parent's own read, later in line, lists this node again.
+    if (parent < 0 && !isRoot) return;
+    if (id >= 0 && nodes.czxid(id) !== stat.czxid) {
       // Another incarnation: the one cached was deleted, with its subtree.
-      this.#removeSubtree(path);
-      entry = undefined;
+      this.#removeSubtree(path, id, parent);
+      id = -1;
     }
-    if (entry === undefined && parent !== undefined) {
+    if (id < 0 && parent >= 0) {
       // A child read may see a node created under a new incarnation of its
       // parent while the cache still holds the old one: it would be removed
       // with the old parent (a false NODE_REMOVED) and added again. So add
       // nothing under a parent not read since the last reconnect (events
       // were lost meanwhile; the full read lists this node again) or one with
       // an event whose read is still to come (then read this node again).
-      if (parent.epoch !== this.#epoch) return;
+      if (nodes.epoch(parent) !== this.#epoch) return;
       if (this.#unsettled.has(parentPath)) {
         this.#readNode(path, o.deep);
         return;
@@ -695,69 +710,75 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     }
     const depth = this.#depth(path);
     const listsChildren = depth < this.maxDepth;
-    if (entry === undefined) {
+    if (id < 0) {
       const missingData = this.dataMode === "data" && o.data === undefined;
       if (missingData || (listsChildren && o.children === undefined)) {
         this.#readNode(path, o.deep);
         return;
       }
-      entry = {
-        stat,
-        data: o.data === undefined ? undefined : keep(o.data),
-        children: undefined,
-        epoch,
-      };
-      this.#nodes.set(path, entry);
-      if (parent) (parent.children ??= new Set()).add(basename(path));
-      this.#emitNode("NODE_ADDED", path, entry);
-    } else if (stat.mzxid > entry.stat.mzxid) {
-      if (epoch > entry.epoch) entry.epoch = epoch;
-      if (this.dataMode === "data" && o.data === undefined) {
-        this.#readData(path);
-      } else {
-        entry.stat = stat;
-        entry.data = o.data === undefined ? undefined : keep(o.data);
-        this.#emitNode("NODE_UPDATED", path, entry);
+      id = nodes.add(parent, basename(path), stat, o.data, epoch);
+      this.#emitNode("NODE_ADDED", path, id);
+    } else {
+      const cached = nodes.mzxid(id);
+      if (stat.mzxid > cached) {
+        if (epoch > nodes.epoch(id)) nodes.setEpoch(id, epoch);
+        if (this.dataMode === "data" && o.data === undefined) {
+          this.#readData(path);
+        } else {
+          nodes.setStat(id, stat);
+          nodes.setData(id, o.data);
+          this.#emitNode("NODE_UPDATED", path, id);
+        }
+      } else if (stat.mzxid === cached) {
+        if (epoch > nodes.epoch(id)) nodes.setEpoch(id, epoch);
+        // Only the children count, pzxid or ACL version moved: not an update.
+        if (stat.pzxid >= nodes.pzxid(id)) nodes.setStat(id, stat);
       }
-    } else if (stat.mzxid === entry.stat.mzxid) {
-      if (epoch > entry.epoch) entry.epoch = epoch;
-      // Only the children count, pzxid or ACL version moved: not an update.
-      if (stat.pzxid >= entry.stat.pzxid) entry.stat = stat;
     }
     if (o.children !== undefined && listsChildren) {
-      const cached = entry.children;
-      if (cached !== undefined && cached.size > 0) {
+      const cached = nodes.children(id);
+      if (cached !== undefined) {
         const listed = new Set(o.children);
         // Removing a child deletes just that name from `cached`: safe while iterating.
-        for (const name of cached) {
-          if (!listed.has(name)) this.#removeSubtree(joinPath(path, name));
+        for (const [name, child] of cached) {
+          if (!listed.has(name)) this.#removeSubtree(joinPath(path, name), child, id);
         }
       }
       for (const name of o.children) {
-        if (o.deep || !entry.children?.has(name)) this.#readNode(joinPath(path, name), o.deep);
+        if (o.deep || !nodes.hasChild(id, name)) this.#readNode(joinPath(path, name), o.deep);
       }
     }
   }
 
-  /** Drops `path` and its cached descendants, reporting the deepest first (the server's order). */
-  #removeSubtree(path: string): void {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return;
-    if (entry.children !== undefined) {
-      // Each call deletes only its own name from this set: safe while iterating.
-      for (const name of entry.children) this.#removeSubtree(joinPath(path, name));
+  /**
+   * Drops the node `id` at `path` (`parent`'s child, -1 for the root) and its
+   * cached descendants, reporting the deepest first (the server's order).
+   */
+  #removeSubtree(path: string, id: number, parent: number): void {
+    const nodes = this.#nodes;
+    const children = nodes.children(id);
+    if (children !== undefined) {
+      // Each call deletes only its own name from this map: safe while iterating.
+      for (const [name, child] of children) this.#removeSubtree(joinPath(path, name), child, id);
     }
-    this.#nodes.delete(path);
-    if (path !== this.path) this.#nodes.get(dirname(path))?.children?.delete(basename(path));
-    this.#emitNode("NODE_REMOVED", path, entry);
+    const event = this.#listened ? this.#nodeEvent("NODE_REMOVED", path, id) : undefined;
+    nodes.remove(id, parent, basename(path));
+    if (event !== undefined) this.#emit(event);
   }
 
-  #emitNode(type: TreeCacheEventType, path: string, entry: Entry): void {
-    this.#emit(
-      entry.data === undefined
-        ? { type, path, stat: entry.stat }
-        : { type, path, data: entry.data, stat: entry.stat },
-    );
+  /** Whether anyone receives events: else node events are not even built. */
+  get #listened(): boolean {
+    return this.#listeners.size > 0 || this.#queues.size > 0;
+  }
+
+  #nodeEvent(type: TreeCacheEventType, path: string, id: number): TreeCacheEvent {
+    const data = this.#nodes.data(id);
+    const stat = this.#nodes.stat(id);
+    return data === undefined ? { type, path, stat } : { type, path, data, stat };
+  }
+
+  #emitNode(type: TreeCacheEventType, path: string, id: number): void {
+    if (this.#listened) this.#emit(this.#nodeEvent(type, path, id));
   }
 
   #emit(event: TreeCacheEvent): void {
@@ -769,9 +790,11 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
 
   /** The cached data and stat of `path`, or `undefined` if it is not cached. */
   get(path: string): TreeCacheNode | undefined {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return undefined;
-    return entry.data === undefined ? { stat: entry.stat } : { data: entry.data, stat: entry.stat };
+    const id = this.#nodes.find(path);
+    if (id < 0) return undefined;
+    const data = this.#nodes.data(id);
+    const stat = this.#nodes.stat(id);
+    return data === undefined ? { stat } : { data, stat };
   }
 
   /**
@@ -779,9 +802,10 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
    * is not cached. Nodes at `maxDepth` report none.
    */
   children(path: string): string[] | undefined {
-    const entry = this.#nodes.get(path);
-    if (entry === undefined) return undefined;
-    return entry.children === undefined ? [] : [...entry.children].sort();
+    const id = this.#nodes.find(path);
+    if (id < 0) return undefined;
+    const children = this.#nodes.children(id);
+    return children === undefined ? [] : [...children.keys()].sort();
   }
 
   /** Calls `listener` with every event from now on. A throwing listener is reported to `onError`. */
@@ -855,11 +879,12 @@ export class TreeCache implements AsyncIterable<TreeCacheEvent>, AsyncDisposable
     }
     if (this.#mode === "oneShot") {
       const removals: Promise<void>[] = [];
-      for (const path of this.#dataWatched) removals.push(this.#removeWatch(path, "data"));
-      for (const path of this.#childWatched) removals.push(this.#removeWatch(path, "children"));
+      for (const [path, watches] of this.#watched) {
+        if (watches & DATA_WATCH) removals.push(this.#removeWatch(path, "data"));
+        if (watches & CHILD_WATCH) removals.push(this.#removeWatch(path, "children"));
+      }
       await Promise.all(removals);
-      this.#dataWatched.clear();
-      this.#childWatched.clear();
+      this.#watched.clear();
     }
     this.#nodes.clear();
   }
