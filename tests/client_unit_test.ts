@@ -187,6 +187,36 @@ Deno.test("watch table: a throwing watcher does not stop the others", () => {
   assert.equal(errors.length, 1); // the async one lands a microtask later
 });
 
+Deno.test("watch table: a watcher added twice counts once; removing one of two leaves the other firing", () => {
+  const got: string[] = [];
+  const reg = new WatchRegistry((p) => p, (e) => {
+    throw e;
+  });
+  const a = () => void got.push("a");
+  const b = () => void got.push("b");
+  reg.add("data", "/n", a);
+  reg.add("data", "/n", a);
+  assert.equal(reg.count("data", "/n"), 1);
+  assert.equal(reg.remove("data", "/n", b), 0, "b was never added");
+  reg.add("data", "/n", b);
+  reg.add("data", "/n", a);
+  assert.equal(reg.count("data", "/n"), 2);
+  assert.equal(reg.remove("data", "/n", a), 1);
+  assert.equal(reg.remove("data", "/n", a), 0);
+  assert.equal(reg.count("data", "/n"), 1);
+  reg.add("data", "/n", b);
+  assert.equal(reg.count("data", "/n"), 1);
+  reg.notify("CHANGED", "/n", "CONNECTED", 1n);
+  assert.deepEqual(got.splice(0), ["b"]);
+  assert.equal(reg.count("data", "/n"), 0, "a one-shot watch is consumed");
+  reg.add("child", "/n", a);
+  reg.add("child", "/n", b);
+  assert.equal(reg.remove("child", "/n"), 2);
+  reg.add("child", "/n", a);
+  assert.equal(reg.remove("child", "/n"), 1);
+  assert.equal(reg.wanted("child", "/n"), false);
+});
+
 Deno.test("SetWatches batches stay under the size limit and keep every path", () => {
   const paths = Array.from({ length: 1000 }, (_, i) => `/node-${i}`.padEnd(300, "x"));
   const batches = batchWatchLists({

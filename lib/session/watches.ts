@@ -52,12 +52,24 @@ const TABLE_KINDS: Record<WatchTable, readonly WatchKind[]> = {
 export type PathMapper = (serverPath: string) => string;
 
 /**
+ * The watchers of one path and kind: most paths have one, kept as it is (a
+ * `Set` costs about 100 bytes more, paid per watched node by caches that
+ * watch every node); a second one makes it a `Set`.
+ */
+type Watchers = Watcher | Set<Watcher>;
+
+/** The watchers in `slot`. */
+function each(slot: Watchers): Iterable<Watcher> {
+  return slot instanceof Set ? slot : [slot];
+}
+
+/**
  * All registered watches. Registration happens when a reply arrives (a watch
  * exists only once the server confirmed it); a notification consumes the
  * one-shot watches it fires.
  */
 export class WatchRegistry {
-  readonly #maps: Record<WatchKind, Map<string, Set<Watcher>>> = {
+  readonly #maps: Record<WatchKind, Map<string, Watchers>> = {
     data: new Map(),
     exist: new Map(),
     child: new Map(),
@@ -83,9 +95,10 @@ export class WatchRegistry {
   /** Adds `watcher` for `serverPath`. */
   add(kind: WatchKind, serverPath: string, watcher: Watcher): void {
     const map = this.#maps[kind];
-    let set = map.get(serverPath);
-    if (!set) map.set(serverPath, set = new Set());
-    set.add(watcher);
+    const slot = map.get(serverPath);
+    if (slot === undefined) map.set(serverPath, watcher);
+    else if (slot instanceof Set) slot.add(watcher);
+    else if (slot !== watcher) map.set(serverPath, new Set([slot, watcher]));
   }
 
   /**
@@ -94,20 +107,26 @@ export class WatchRegistry {
    */
   remove(kind: WatchKind, serverPath: string, watcher?: Watcher): number {
     const map = this.#maps[kind];
-    const set = map.get(serverPath);
-    if (!set) return 0;
+    const slot = map.get(serverPath);
+    if (slot === undefined) return 0;
     if (watcher === undefined) {
       map.delete(serverPath);
-      return set.size;
+      return slot instanceof Set ? slot.size : 1;
     }
-    if (!set.delete(watcher)) return 0;
-    if (set.size === 0) map.delete(serverPath);
+    if (!(slot instanceof Set)) {
+      if (slot !== watcher) return 0;
+      map.delete(serverPath);
+      return 1;
+    }
+    if (!slot.delete(watcher)) return 0;
+    if (slot.size === 1) map.set(serverPath, slot.values().next().value!);
     return 1;
   }
 
   /** How many watchers of `kind` are registered at `serverPath`. */
   count(kind: WatchKind, serverPath: string): number {
-    return this.#maps[kind].get(serverPath)?.size ?? 0;
+    const slot = this.#maps[kind].get(serverPath);
+    return slot === undefined ? 0 : slot instanceof Set ? slot.size : 1;
   }
 
   /**
@@ -163,10 +182,10 @@ export class WatchRegistry {
     const fired = new Set<Watcher>();
     const take = (kind: WatchKind) => {
       const map = this.#maps[kind];
-      const set = map.get(serverPath);
-      if (!set) return;
+      const slot = map.get(serverPath);
+      if (slot === undefined) return;
       map.delete(serverPath);
-      for (const w of set) fired.add(w);
+      for (const w of each(slot)) fired.add(w);
     };
     switch (type) {
       case "CREATED":
@@ -186,12 +205,12 @@ export class WatchRegistry {
         return;
     }
     const persistent = this.#maps.persistent.get(serverPath);
-    if (persistent) { for (const w of persistent) fired.add(w); }
+    if (persistent) { for (const w of each(persistent)) fired.add(w); }
     if (type !== "CHILD" && this.#maps.recursive.size > 0) {
       let p = serverPath;
       while (true) {
-        const set = this.#maps.recursive.get(p);
-        if (set) { for (const w of set) fired.add(w); }
+        const slot = this.#maps.recursive.get(p);
+        if (slot) { for (const w of each(slot)) fired.add(w); }
         if (p === "/") break;
         const i = p.lastIndexOf("/");
         p = i <= 0 ? "/" : p.slice(0, i);
@@ -217,7 +236,9 @@ export class WatchRegistry {
     const calls = new Map<Watcher, string>();
     const visit = (kind: WatchKind, drop: boolean) => {
       const map = this.#maps[kind];
-      for (const [path, set] of map) for (const w of set) if (!calls.has(w)) calls.set(w, path);
+      for (const [path, slot] of map) {
+        for (const w of each(slot)) if (!calls.has(w)) calls.set(w, path);
+      }
       if (drop) map.clear();
     };
     if (options.dropOneShot) {
