@@ -380,8 +380,8 @@ export class JuteReader {
   vector<T>(read: (r: JuteReader) => T, minElementSize: number = 1): T[] | null {
     const n = this.#count(minElementSize > 1 ? minElementSize : 1);
     if (n < 0) return null;
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(read(this));
+    const out: T[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = read(this);
     return out;
   }
 
