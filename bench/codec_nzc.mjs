@@ -87,8 +87,10 @@ export function nzcCodecCases({ jute, ACL }, fixtures) {
 /**
  * Times each case of `cases` (name → function), in ns per call: a warm-up,
  * then `rounds` rounds that run every case in turn for about `batchMs` each,
- * so that a slow spell of a shared machine hits all cases alike. Returns each
- * case's median and fastest round.
+ * so that a slow spell of a shared machine hits all cases alike. Each batch is
+ * timed by the clock and by the process's CPU time (user + system, its GC
+ * threads included), which does not count the time spent waiting for a core.
+ * Returns each case's median and fastest batch by both.
  */
 export function timeCases(cases, { rounds = 25, batchMs = 20, warmupMs = 300 } = {}) {
   const names = Object.keys(cases);
@@ -105,20 +107,31 @@ export function timeCases(cases, { rounds = 25, batchMs = 20, warmupMs = 300 } =
     const nsPerCall = ((performance.now() - started) * 1e6) / calls;
     perBatch[name] = Math.max(10, Math.round((batchMs * 1e6) / nsPerCall));
   }
-  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  const wall = Object.fromEntries(names.map((name) => [name, []]));
+  const cpu = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
       const fn = cases[name];
       const n = perBatch[name];
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < n; i++) fn();
-      samples[name].push(((performance.now() - t0) * 1e6) / n);
+      const t1 = performance.now();
+      const used = process.cpuUsage(cpu0);
+      wall[name].push(((t1 - t0) * 1e6) / n);
+      cpu[name].push(((used.user + used.system) * 1e3) / n);
     }
   }
+  const sorted = (values) => values.sort((a, b) => a - b);
   const out = {};
   for (const name of names) {
-    const sorted = samples[name].sort((a, b) => a - b);
-    out[name] = { medianNs: sorted[sorted.length >> 1], minNs: sorted[0] };
+    const [w, c] = [sorted(wall[name]), sorted(cpu[name])];
+    out[name] = {
+      medianNs: w[w.length >> 1],
+      minNs: w[0],
+      cpuMedianNs: c[c.length >> 1],
+      cpuMinNs: c[0],
+    };
   }
   return out;
 }
