@@ -60,7 +60,7 @@ const RUNTIME_NAMES: Record<Runtime, string> = {
 
 const script = fileURLToPath(import.meta.url);
 const nzcScript = fileURLToPath(new URL("./codec_nzc.mjs", import.meta.url));
-const TIMING = { rounds: 25, batchMs: 20, warmupMs: 500 };
+const TIMING = { rounds: 60, batchMs: 5, warmupMs: 500 };
 
 /** The child: times both codecs, interleaved, in this process, and prints them as JSON. */
 function child(nzcDir: string): void {
