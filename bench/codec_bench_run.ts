@@ -6,7 +6,8 @@
  * more under Node, as nzc's users run it. The runs alternate (`RUNS`, 3 by
  * default, the order rotated each run) and the table shows the median of the
  * runs, each run's figure being the median of its timing rounds (`STAT=min`:
- * the fastest round, less disturbed by a busy machine, but also by the GC).
+ * the fastest round, which a busy machine disturbs least but which also
+ * counts the least GC).
  * `CLOCK=cpu` times by the process's CPU time (user + system, its GC threads
  * included) instead of the clock: on a shared machine the clock also counts
  * the time the process waits for a core.
