@@ -12,6 +12,13 @@ const REPLACEMENT = 0xfffd;
 const NATIVE_DECODE_MIN = 48;
 /** Vectors of at least this many strings try the one-decode ASCII path. */
 const ASCII_VECTOR_MIN = 4;
+/**
+ * The ASCII path decodes the rest of the frame at once (no scan for the
+ * vector's end first) when the rest is at most this many bytes per string:
+ * a children list that ends its frame is that, and the bound keeps the work
+ * wasted on a long frame that is not all ASCII linear in the vector's size.
+ */
+const REST_BYTES_PER_STRING = 64;
 /** `String.fromCharCode.apply` takes at most this many code units at a time. */
 const CHUNK = 4096;
 /** The largest scratch buffer kept between calls, in UTF-16 units. */
@@ -123,6 +130,17 @@ function decodeCesu8(b: Uint8Array, start: number, end: number): string {
     s += String.fromCharCode.apply(null, part as unknown as number[]);
   }
   return s;
+}
+
+/**
+ * `b[start, end)` decoded, if every byte is ASCII (each then maps to one
+ * UTF-16 unit at the same index); null otherwise. A non-ASCII byte either
+ * starts a valid sequence, which decodes to fewer units than bytes, or an
+ * invalid one, which decodes to U+FFFD: either way the check fails.
+ */
+function decodedAscii(b: Uint8Array, start: number, end: number): string | null {
+  const text = textDecoder.decode(b.subarray(start, end));
+  return text.length === end - start && text.indexOf("\ufffd") < 0 ? text : null;
 }
 
 /**
@@ -290,22 +308,30 @@ export class JuteReader {
       const ascii = this.#asciiStrings(n);
       if (ascii !== null) return ascii;
     }
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(this.string() as string);
+    const out: string[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.string() as string;
     return out;
   }
 
   /**
    * The fast path for children lists: when the next `n` strings are non-null
    * and their bytes, length prefixes included, are all ASCII, one platform
-   * decode of the whole run gives a string whose indices match the bytes',
-   * and each string is a slice of it. Returns null, having read nothing,
-   * otherwise.
+   * decode gives a string whose indices match the bytes', and each string is
+   * a slice of it. Returns null, having read nothing, otherwise.
    */
   #asciiStrings(n: number): string[] | null {
+    const b = this.#bytes;
     const view = this.#view;
     const start = this.#offset;
     const end = this.#end;
+    // A vector that ends its frame (getChildren's reply) is decoded without a
+    // scan for its end first. A last byte that is not ASCII rules that out
+    // cheaply (a Stat after the vector often ends in one); otherwise a rest
+    // that is not all ASCII costs one wasted decode, and we scan.
+    if (end - start <= n * REST_BYTES_PER_STRING && b[end - 1] < 0x80) {
+      const rest = decodedAscii(b, start, end);
+      if (rest !== null) return this.#slices(rest, n);
+    }
     let o = start;
     for (let i = 0; i < n; i++) {
       if (o + 4 > end) return null;
@@ -313,18 +339,27 @@ export class JuteReader {
       if (len < 0 || len > end - o - 4) return null;
       o += 4 + len;
     }
-    const text = textDecoder.decode(this.#bytes.subarray(start, o));
-    // A non-ASCII byte either starts a valid sequence, which decodes to fewer
-    // units than bytes, or an invalid one, which decodes to U+FFFD. Neither
-    // means every byte was ASCII and maps to one unit at the same index.
-    if (text.length !== o - start || text.indexOf("\ufffd") >= 0) return null;
-    const out: string[] = [];
-    let p = start;
+    const run = decodedAscii(b, start, o);
+    return run === null ? null : this.#slices(run, n);
+  }
+
+  /**
+   * Cuts `n` strings out of `text`, the ASCII decoding of the bytes from the
+   * offset on; null, having read nothing, on a null or out-of-frame length.
+   */
+  #slices(text: string, n: number): string[] | null {
+    const view = this.#view;
+    const start = this.#offset;
+    const end = this.#end;
+    const out: string[] = new Array(n);
+    let o = start;
     for (let i = 0; i < n; i++) {
-      const len = view.getInt32(p);
-      const from = p + 4 - start;
-      out.push(text.substring(from, from + len));
-      p += 4 + len;
+      if (o + 4 > end) return null;
+      const len = view.getInt32(o);
+      if (len < 0 || len > end - o - 4) return null;
+      const from = o + 4 - start;
+      out[i] = text.substring(from, from + len);
+      o += 4 + len;
     }
     this.#offset = o;
     return out;
@@ -345,8 +380,8 @@ export class JuteReader {
   vector<T>(read: (r: JuteReader) => T, minElementSize: number = 1): T[] | null {
     const n = this.#count(minElementSize > 1 ? minElementSize : 1);
     if (n < 0) return null;
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(read(this));
+    const out: T[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = read(this);
     return out;
   }
 
