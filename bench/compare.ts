@@ -219,7 +219,12 @@ const spread = (values: number[], digits = 1) =>
 let cluster: ZooKeeperCluster | undefined;
 let hosts = Deno.env.get("ZK_HOSTS");
 if (!hosts) {
-  cluster = await ZooKeeperCluster.start({ freePorts: true });
+  // A server as production runs it: the harness's test JVMs stop at the
+  // C1 compiler (they start faster), which would inflate the server's CPU per op.
+  cluster = await ZooKeeperCluster.start({
+    freePorts: true,
+    jvmOptions: ["-XX:TieredStopAtLevel=4", "-Xmx1g"],
+  });
   hosts = cluster.connectionString();
 }
 const serverPid = cluster?.members[0].pid;
