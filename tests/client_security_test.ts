@@ -51,18 +51,32 @@ Deno.test("credentials are replayed after the server restarts", async () => {
   const cluster = await plain.cluster();
   const path = uniqueChroot("replay");
   // A long session: a JVM restarting on a loaded machine can take more than 20 s.
-  await using zk = await connect(cluster.connectionString(), { sessionTimeout: 50_000 });
+  const log: string[] = [];
+  const started = performance.now();
+  const record = (level: string) => (...args: unknown[]) =>
+    void log.push(`${Math.round(performance.now() - started)} ms ${level} ${args.join(" ")}`);
+  await using zk = await connect(cluster.connectionString(), {
+    sessionTimeout: 50_000,
+    logger: { debug: record("debug"), info: record("info"), warn: record("warn") },
+  });
   await zk.addAuth("digest", "bob:pw");
   await zk.create(path, "mine", { acl: CREATOR_ALL_ACL });
   const session = zk.sessionId;
   const states: string[] = [];
   zk.addListener((s) => states.push(s));
   await cluster.members[0].restart();
-  await eventually(
-    () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
-    50_000,
-    "reconnect after the restart",
-  );
+  log.push(`${Math.round(performance.now() - started)} ms restarted`);
+  try {
+    await eventually(
+      () => states.includes(State.SUSPENDED) && zk.state === State.CONNECTED,
+      50_000,
+      "reconnect after the restart",
+    );
+  } catch (error) {
+    console.log(log.join("\n"));
+    console.log(await cluster.members[0].logs());
+    throw error;
+  }
   assert.equal(zk.sessionId, session, "session survives the restart");
   assert.equal(text((await zk.get(path)).data), "mine");
   await cluster.waitUntilServing();
