@@ -120,13 +120,18 @@ Deno.test("removing one watcher leaves the server watch another read is setting"
 });
 
 Deno.test("ending one of two watch() iterators on a path leaves the other one's events flowing", async (t) => {
-  await using zk = await fixture.client(t);
+  const faults = new FaultyTransport();
+  await using zk = await fixture.client(t, { transport: faults });
   await using admin = await fixture.client(t);
   await admin.create("/w", "0");
   const first = zk.watch("/w");
   await zk.exists("/"); // its addWatch has been answered
+  const held = faults.hold((f) => f.direction === "in" && f.opCode === OpCode.addWatch);
   const second = zk.watch("/w");
-  await first.return!();
+  await within(held.first, 5000, "the second addWatch's reply");
+  await first.return!(); // while the second's addWatch is in flight
+  held.release();
+  await zk.exists("/"); // the second's reply handled (replies come in order)
   await admin.set("/w", "1");
   const event = await within(second.next(), 5000, "an event on the second iterator");
   assert.equal(event.value?.type, "CHANGED");
