@@ -24,7 +24,6 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
@@ -36,6 +35,7 @@ import {
   ourCodecCases,
 } from "./codec_cases.ts";
 import { loadNzc, nzcCodecCases, timeCases } from "./codec_nzc.mjs";
+import { nzcDirectory } from "./nzc_install.ts";
 
 /** A case's timing in one run, in ns per call: by the clock, and by the process's CPU time. */
 interface Timing {
@@ -88,21 +88,6 @@ function succeeds(command: string, args: string[]): boolean {
   } catch {
     return false;
   }
-}
-
-/** Installs node-zookeeper-client with npm into a temporary directory kept between runs. */
-function nzcDirectory(): string | undefined {
-  const dir = `${process.env.TMPDIR ?? "/tmp"}/zk-client-bench-nzc`;
-  if (existsSync(`${dir}/node_modules/node-zookeeper-client/package.json`)) {
-    return `${dir}/node_modules`;
-  }
-  mkdirSync(dir, { recursive: true });
-  const npm = spawnSync(
-    "npm",
-    ["install", "--prefix", dir, "--no-audit", "--no-fund", "node-zookeeper-client@1.1.3"],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  return npm.status === 0 ? `${dir}/node_modules` : undefined;
 }
 
 function hex(bytes: Uint8Array): string {

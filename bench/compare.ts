@@ -30,6 +30,7 @@
 
 import { connect } from "../mod.ts";
 import { ZooKeeperCluster } from "../lib/testing/mod.ts";
+import { nzcDirectory } from "./nzc_install.ts";
 
 /** One worker's JSON line. */
 interface Sample {
@@ -70,22 +71,6 @@ async function has(command: string, args: string[]): Promise<boolean> {
   }
 }
 
-/** Installs node-zookeeper-client with npm into a temporary directory kept between runs. */
-async function nzcDirectory(): Promise<string | undefined> {
-  const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/zk-client-bench-nzc`;
-  try {
-    await Deno.stat(`${dir}/node_modules/node-zookeeper-client/package.json`);
-    return `${dir}/node_modules`;
-  } catch { /* not yet installed */ }
-  await Deno.mkdir(dir, { recursive: true });
-  const out = await new Deno.Command("npm", {
-    args: ["install", "--prefix", dir, "--no-audit", "--no-fund", "node-zookeeper-client@1.1.3"],
-    stdout: "null",
-    stderr: "inherit",
-  }).output();
-  return out.success ? `${dir}/node_modules` : undefined;
-}
-
 async function clients(): Promise<Client[]> {
   const list: Client[] = [];
   const skip = (name: string, why: string) => console.error(`(${name} left out: ${why})`);
@@ -112,7 +97,7 @@ async function clients(): Promise<Client[]> {
     } else skip("bun", "no bun on PATH");
   }
   if (wanted.includes("nzc")) {
-    const dir = await has("node", ["--version"]) ? await nzcDirectory() : undefined;
+    const dir = await has("node", ["--version"]) ? nzcDirectory() : undefined;
     if (dir) {
       list.push({
         name: "nzc (Node)",
