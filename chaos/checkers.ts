@@ -446,6 +446,11 @@ export function checkServer(members: readonly MemberIntegrity[] | undefined): Wo
   };
 }
 
+/** Whether something at `time` came at or after a member's reported loss (`since`). */
+export function afterServerLoss(time: number | undefined, since: number | undefined): boolean {
+  return since !== undefined && time !== undefined && time >= since;
+}
+
 /**
  * Marks the anomalies at or after `since` (when a member lost committed
  * transactions) as possibly the server's, in their summary line.
@@ -458,7 +463,7 @@ export function attributeToServer(
   return verdicts.map((v) => ({
     ...v,
     anomalies: v.anomalies.map((a) =>
-      a.time >= since
+      afterServerLoss(a.time, since)
         ? {
           ...a,
           summary: `${a.summary} [after a member lost committed transactions at ${

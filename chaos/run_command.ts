@@ -16,6 +16,7 @@
  * @module
  */
 
+import { afterServerLoss } from "./checkers.ts";
 import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
 import { type ChaosOptions, type ChaosRun, recheckRun, runChaos } from "./runner.ts";
 import { summaryText, writeReport } from "./report.ts";
@@ -190,9 +191,7 @@ async function report(run: ChaosRun): Promise<number> {
  * reported losing committed transactions) and the others, the client's.
  */
 export function countAnomalies(run: ChaosRun): { client: number; server: number } {
-  const since = run.serverLossAt;
-  const afterLoss = (time: number | undefined): boolean =>
-    since !== undefined && time !== undefined && time >= since;
+  const afterLoss = (time: number | undefined) => afterServerLoss(time, run.serverLossAt);
   let client = 0;
   let server = 0;
   for (const anomaly of run.registers.anomalies) {
